@@ -1,0 +1,33 @@
+# The two commands: `make run` brings the platform up on embedded defaults,
+# `make test` runs the test suite. Both bootstrap the virtualenv themselves.
+PYTHON ?= python3
+VENV := .venv
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bootstrap migrate demo lint bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+bootstrap: $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/energycloud up
+
+test: $(STAMP)
+	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
+
+migrate: $(STAMP)
+	$(VENV)/bin/energycloud migrate
+
+demo: $(STAMP)
+	$(VENV)/bin/energycloud demo-data
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) var/*.db var/temporal*
