@@ -18,7 +18,7 @@ def to_cents(amount: Decimal) -> int:
     """Round an exact amount in major units to integer cents, half up (away from zero)."""
     if not isinstance(amount, Decimal):
         raise TypeError(f"money must be Decimal, not {type(amount).__name__}")
-    return int((amount / CENT).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return round_half_up(amount / CENT)
 
 
 def parse_decimal(value: str | int | Decimal) -> Decimal:
@@ -33,7 +33,12 @@ def parse_decimal(value: str | int | Decimal) -> Decimal:
 
 def vat_cents(net_cents: int, rate: Decimal) -> int:
     """VAT on a net total, half up (DOMAIN.md §7: per document and rate)."""
-    return to_cents(Decimal(net_cents) * rate / 100)
+    return round_half_up(Decimal(net_cents) * rate / 100)
+
+
+def round_half_up(value: Decimal) -> int:
+    """Round a Decimal number of minor units to an int, half away from zero."""
+    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def format_cents(cents: int, currency: str = "EUR") -> str:
