@@ -1,0 +1,4 @@
+"""All tables. Importing this package registers every model on `Base.metadata`."""
+
+from db.models.sessions import *  # noqa: F403
+from db.models.tree import *  # noqa: F403

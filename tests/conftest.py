@@ -1,0 +1,77 @@
+"""Shared fixtures. Database tests run on SQLite and on PostgreSQL
+(127.0.0.1:5432, trust auth; a throwaway database per test run)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from db.base import make_engine, make_sessionmaker
+from db.schema import reset_schema
+
+PG_ADMIN_URL = os.environ.get(
+    "EC_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def _pg_test_database() -> str | None:
+    """Create a throwaway PostgreSQL database for this pytest process."""
+    name = f"ec_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    try:
+        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+    except Exception as exc:  # noqa: BLE001
+        if os.environ.get("CI"):
+            raise RuntimeError(f"PostgreSQL is required in CI: {exc}") from exc
+        return None
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+
+
+def _drop_pg_database(url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    url = _pg_test_database()
+    if url is None:
+        pytest.skip("PostgreSQL not reachable on 127.0.0.1:5432")
+    yield url
+    _drop_pg_database(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """A database URL on each backend; every test gets an empty, current schema."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def engine(db_url):
+    eng = make_engine(db_url)
+    reset_schema(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def session_factory(engine):
+    return make_sessionmaker(engine)
+
+
+@pytest.fixture
+def db(session_factory):
+    """A session on an empty database; the test commits what it needs."""
+    with session_factory() as session:
+        yield session
