@@ -1,0 +1,15 @@
+"""Everything the platform worker registers: the workflows and the activities.
+
+The worker (`energycloud worker`) asks this module, so adding a workflow is one
+line here."""
+
+from __future__ import annotations
+
+
+def all_workflows() -> list[type]:
+    return []
+
+
+def all_activities(session_factory) -> list:
+    """Activity callables bound to a database session factory."""
+    return []
