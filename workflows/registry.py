@@ -7,9 +7,13 @@ from __future__ import annotations
 
 
 def all_workflows() -> list[type]:
-    return []
+    from workflows.charging_session import ChargingSessionWorkflow
+
+    return [ChargingSessionWorkflow]
 
 
 def all_activities(session_factory) -> list:
     """Activity callables bound to a database session factory."""
-    return []
+    from activities.session_activities import SessionActivities
+
+    return SessionActivities(session_factory).all()

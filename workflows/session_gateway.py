@@ -1,30 +1,118 @@
 """The public entry point the OCPP ingest calls for transactions.
 
-`start` answers the charger from the durable session workflow (update-with-start,
-so a retried StartTransaction reaches the same workflow and gets the same
-answer); `stop` and `meter_summary` are signals; `authorize` answers an OCPP
-Authorize from the access-mode rules without starting a session."""
+`start` answers the charger from the durable session workflow with
+update-with-start: a retried StartTransaction reaches the same workflow (its id
+is derived from charger and transaction) and gets the same answer, even after
+the workflow has finished. `stop`, `meter_summary` and `request_stop` are
+signals. `authorize` answers an OCPP Authorize from the access-mode rules
+without starting a session."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.service import RPCError, RPCStatusCode
+
+from db.facts import session_snapshot
+from workflows.charging_session import ChargingSessionWorkflow
 from workflows.session_types import (
     AuthorizeAnswer,
     MeterSummary,
+    SessionConfig,
+    SessionInput,
+    SessionResult,
     SessionStart,
     SessionStop,
     StartAnswer,
+    StopRequest,
+    session_workflow_id,
 )
 
+log = logging.getLogger(__name__)
 
+
+class UnknownSession(LookupError):
+    """A stop or summary for a transaction no session workflow knows."""
+
+
+@dataclass
 class SessionGateway:
+    client: Client
+    session_factory: sessionmaker[Session]
+    task_queue: str = "energycloud"
+    config: SessionConfig = field(default_factory=SessionConfig)
+
     async def start(self, start: SessionStart) -> StartAnswer:
-        raise NotImplementedError
+        workflow_id = session_workflow_id(start.ocpp_id, start.transaction_id)
+        operation = WithStartWorkflowOperation(
+            ChargingSessionWorkflow.run,
+            SessionInput(start=start, config=self.config),
+            id=workflow_id,
+            task_queue=self.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            # A finished session must never be started again by a late retry.
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
+        try:
+            return await self.client.execute_update_with_start_workflow(
+                ChargingSessionWorkflow.start_answer, start_workflow_operation=operation
+            )
+        except (RPCError, WorkflowUpdateFailedError) as exc:
+            if isinstance(exc, RPCError) and exc.status not in (
+                RPCStatusCode.ALREADY_EXISTS, RPCStatusCode.FAILED_PRECONDITION,
+                RPCStatusCode.NOT_FOUND,
+            ):
+                raise
+            # The workflow already finished (a retry after the session ended):
+            # answer from its result.
+            log.info("start for finished session %s: answering from its result", workflow_id)
+            result: SessionResult = await self.client.get_workflow_handle(
+                workflow_id, result_type=SessionResult
+            ).result()
+            return StartAnswer(
+                workflow_id=workflow_id, accepted=result.accepted, status=result.status,
+                category=result.category,
+            )
 
     async def stop(self, stop: SessionStop) -> None:
-        raise NotImplementedError
+        await self._signal(stop.ocpp_id, stop.transaction_id, "stop", stop)
 
     async def meter_summary(self, summary: MeterSummary) -> None:
-        raise NotImplementedError
+        await self._signal(summary.ocpp_id, summary.transaction_id, "meter_summary", summary)
+
+    async def request_stop(self, ocpp_id: str, transaction_id: str, request: StopRequest) -> None:
+        await self._signal(ocpp_id, transaction_id, "request_stop", request)
+
+    async def _signal(self, ocpp_id: str, transaction_id: str, name: str, arg) -> None:
+        workflow_id = session_workflow_id(ocpp_id, transaction_id)
+        try:
+            await self.client.get_workflow_handle(workflow_id).signal(name, arg)
+        except RPCError as exc:
+            if exc.status == RPCStatusCode.NOT_FOUND:
+                # Unknown, or already finished: a duplicate stop changes nothing.
+                raise UnknownSession(f"no running session {workflow_id}") from exc
+            raise
+
+    async def result(self, ocpp_id: str, transaction_id: str) -> SessionResult:
+        handle = self.client.get_workflow_handle(
+            session_workflow_id(ocpp_id, transaction_id), result_type=SessionResult
+        )
+        return await handle.result()
 
     async def authorize(self, ocpp_id: str, id_tag: str) -> AuthorizeAnswer:
-        raise NotImplementedError
+        def decide():
+            with self.session_factory() as session:
+                return session_snapshot(
+                    session, workflow_id=f"authorize:{ocpp_id}", ocpp_id=ocpp_id, id_tag=id_tag
+                )
+
+        snap = await asyncio.to_thread(decide)
+        return AuthorizeAnswer(
+            accepted=snap.accepted, status=snap.status, category=snap.category,
+            reason=snap.reason,
+        )

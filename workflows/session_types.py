@@ -79,3 +79,124 @@ class LiveState:
 def session_workflow_id(ocpp_id: str, transaction_id: str) -> str:
     """Deterministic per charger and transaction, so duplicates reach one workflow."""
     return f"session:{ocpp_id}:{transaction_id}"
+
+
+@dataclass(frozen=True)
+class SessionSnapshot:
+    """Everything frozen at the start of a session (DOMAIN.md §2, §5): the
+    authorization answer, the settlement category, the effective rate and access
+    mode with their sources, and who gets paid. Recorded in workflow history."""
+
+    workflow_id: str
+    accepted: bool
+    status: str
+    category: str
+    reason: str
+    ocpp_id: str
+    id_tag: str
+    charging_point_id: int | None = None
+    customer_id: int | None = None
+    organization_id: int | None = None  # the charging point's (owner) organization
+    main_organization_id: int | None = None
+    partner_id: int | None = None
+    card_id: int | None = None
+    emsp_id: int | None = None
+    access_mode: str | None = None
+    access_mode_source: str | None = None
+    rate_id: int | None = None
+    rate_source: str | None = None
+    tariff: dict | None = None  # OCPI 2.2.1 Tariff JSON
+    compensation_per_kwh: str = "0"
+    roaming_fee_per_kwh: str = "0"
+    vat_rate_percent: str = "21"
+    currency: str = "EUR"
+    time_zone: str = "Europe/Amsterdam"
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    """Durations the workflow waits, passed in so tests can use short ones."""
+
+    max_duration_s: int = 72 * 3600
+    # No stop and no meter summary for this long: the charger is lost.
+    charger_lost_s: int = 24 * 3600
+    # After a remote-stop request, how long to wait for the charger's stop.
+    stop_grace_s: int = 300
+
+
+@dataclass(frozen=True)
+class SessionInput:
+    start: SessionStart
+    config: SessionConfig = field(default_factory=SessionConfig)
+
+
+@dataclass(frozen=True)
+class StopRequest:
+    """A remote stop was requested (by a user, or by the platform)."""
+
+    requested_by: str
+    reason: str = "Remote"
+
+
+@dataclass(frozen=True)
+class PriceInput:
+    snapshot: SessionSnapshot
+    started_at: str
+    stopped_at: str
+    meter_start_wh: int
+    meter_stop_wh: int
+
+
+@dataclass(frozen=True)
+class PricedResult:
+    """The priced session: exact amounts as strings, the total rounded once to cents."""
+
+    energy_wh: int
+    consumer_price_cents: int
+    total_excl_vat: str
+    dimensions: tuple[dict, ...] = ()
+    charging_seconds: int = 0
+    parking_seconds: int = 0
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SplitInput:
+    category: str
+    energy_wh: int
+    consumer_price_cents: int
+    compensation_per_kwh: str
+    roaming_fee_per_kwh: str
+
+
+@dataclass(frozen=True)
+class SplitResult:
+    category: str
+    emsp_billed_cents: int = 0
+    main_org_invoiced_cents: int = 0
+    owner_compensation_cents: int = 0
+    employee_payout_cents: int = 0
+    partner_fee_cents: int = 0
+    platform_margin_cents: int = 0
+    negative_margin: bool = False
+
+
+@dataclass(frozen=True)
+class SettleInput:
+    snapshot: SessionSnapshot
+    stop: SessionStop
+    priced: PricedResult
+    split: SplitResult
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SessionResult:
+    workflow_id: str
+    category: str
+    accepted: bool
+    status: str
+    energy_wh: int = 0
+    consumer_price_cents: int = 0
+    ledger_entry_id: int | None = None
+    flags: tuple[str, ...] = ()

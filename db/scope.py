@@ -1,0 +1,97 @@
+"""Scoping every query to the caller's subtree (DOMAIN.md §1).
+
+`visible(model, principal)` is a WHERE clause; repositories and routes add it to
+every select so a partner or customer never reads another's rows. The rules are
+the ones of `domain.visibility`, expressed per table."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, false, or_, select, true
+
+from db.models import (
+    ChargingCard,
+    ChargingPoint,
+    ChargingSession,
+    Customer,
+    Location,
+    Organization,
+    Partner,
+    User,
+)
+from domain.enums import Role
+from domain.visibility import PARTNER_ROLES, PLATFORM_ROLES, Principal
+
+
+def _customers_of_partner(partner_id: int):
+    return select(Customer.id).where(Customer.partner_id == partner_id).scalar_subquery()
+
+
+def _organizations_of_user(principal: Principal):
+    """A customer user's organization and, if it is a main organization, its suborganizations."""
+    return (
+        select(Organization.id)
+        .where(
+            or_(
+                Organization.id == principal.organization_id,
+                Organization.parent_id == principal.organization_id,
+            )
+        )
+        .scalar_subquery()
+    )
+
+
+def _by_customer(column, principal: Principal) -> ColumnElement[bool]:
+    if principal.role in PARTNER_ROLES:
+        return column.in_(_customers_of_partner(principal.partner_id))
+    return column == principal.customer_id
+
+
+def visible(model, principal: Principal) -> ColumnElement[bool]:
+    """The rows of `model` the principal may see."""
+    if principal.role in PLATFORM_ROLES:
+        return true()
+    user_level = principal.role == Role.CUSTOMER_USER
+    if model is Partner:
+        if principal.role in PARTNER_ROLES:
+            return Partner.id == principal.partner_id
+        return false()
+    if model is Customer:
+        if principal.role in PARTNER_ROLES:
+            return Customer.partner_id == principal.partner_id
+        if user_level:  # an employee sees its own organization, not the whole account
+            return false()
+        return Customer.id == principal.customer_id
+    if model is Organization:
+        if user_level:
+            return Organization.id.in_(_organizations_of_user(principal))
+        return _by_customer(Organization.customer_id, principal)
+    if model in (Location, User, ChargingSession):
+        if user_level:
+            return model.organization_id.in_(_organizations_of_user(principal))
+        return _by_customer(model.customer_id, principal)
+    if model is ChargingPoint:
+        if user_level:
+            locations = select(Location.id).where(
+                Location.organization_id.in_(_organizations_of_user(principal))
+            )
+            return ChargingPoint.location_id.in_(locations.scalar_subquery())
+        return _by_customer(ChargingPoint.customer_id, principal)
+    if model is ChargingCard:
+        if user_level:
+            # An employee sees the cards it holds and its organization's cards.
+            return or_(
+                ChargingCard.user_id == principal.user_id,
+                ChargingCard.organization_id.in_(_organizations_of_user(principal)),
+            )
+        return _by_customer(ChargingCard.customer_id, principal)
+    raise TypeError(f"no visibility rule for {model.__name__}: add one before exposing it")
+
+
+def principal_of(user: User) -> Principal:
+    return Principal(
+        user_id=user.id,
+        role=Role(user.role),
+        partner_id=user.partner_id,
+        customer_id=user.customer_id,
+        organization_id=user.organization_id,
+    )

@@ -1,0 +1,30 @@
+"""Password hashing for logins and per-charging-point OCPP passwords (argon2id)."""
+
+from __future__ import annotations
+
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+_hasher = PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    if not password:
+        raise ValueError("password must not be empty")
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    if not password_hash:
+        return False
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def new_charger_password() -> str:
+    """A fresh per-charging-point password (OCPP security profile 1 allows 16–40 chars)."""
+    return secrets.token_urlsafe(24)[:32]

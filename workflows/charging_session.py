@@ -1,0 +1,223 @@
+"""`ChargingSessionWorkflow`: one durable workflow per charging transaction.
+
+authorize (activity; the snapshot is recorded in history) → answer the charger
+(update) → wait for the stop signal, a remote-stop request, or a timeout (maximum
+duration, or the charger lost: no stop and no meter summary for too long) →
+price (activity) → split payout and kickback (activity) → post to the ledger and
+record the charge detail record (activity, idempotent).
+
+The workflow orchestrates only: no I/O, no money arithmetic. Durations come in
+with the input (`SessionConfig`) so tests can use short ones."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+with workflow.unsafe.imports_passed_through():
+    from workflows.session_types import (
+        LiveState,
+        MeterSummary,
+        PriceInput,
+        SessionInput,
+        SessionResult,
+        SessionSnapshot,
+        PricedResult,
+        SessionStop,
+        SettleInput,
+        SplitResult,
+        SplitInput,
+        StartAnswer,
+        StopRequest,
+    )
+
+ACTIVITY_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=30),
+)
+ACTIVITY_TIMEOUT = timedelta(seconds=30)
+
+
+@workflow.defn(name="ChargingSession")
+class ChargingSessionWorkflow:
+    def __init__(self) -> None:
+        self._snapshot: SessionSnapshot | None = None
+        self._stop: SessionStop | None = None
+        self._stop_request: StopRequest | None = None
+        self._last: MeterSummary | None = None
+        self._state = "authorizing"
+        self._flags: list[str] = []
+        self._result: SessionResult | None = None
+        self._meter_start_wh = 0
+        self._last_heard = None
+        self._stop_requested_at = None
+
+    @workflow.run
+    async def run(self, data: SessionInput) -> SessionResult:
+        start, config = data.start, data.config
+        self._meter_start_wh = start.meter_start_wh
+        self._snapshot = await workflow.execute_activity(
+            "authorize_session",
+            start,
+            result_type=SessionSnapshot,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=ACTIVITY_RETRY,
+        )
+        snap = self._snapshot
+        if not snap.accepted:
+            self._state = "rejected"
+            return SessionResult(
+                workflow_id=snap.workflow_id, category=snap.category, accepted=False,
+                status=snap.status,
+            )
+        self._state = "active"
+        stop = await self._wait_for_stop(config)
+
+        self._state = "pricing"
+        priced = await workflow.execute_activity(
+            "price_session",
+            PriceInput(
+                snapshot=snap,
+                started_at=start.started_at,
+                stopped_at=stop.stopped_at,
+                meter_start_wh=start.meter_start_wh,
+                meter_stop_wh=stop.meter_stop_wh,
+            ),
+            result_type=PricedResult,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=ACTIVITY_RETRY,
+        )
+        split = await workflow.execute_activity(
+            "split_payout",
+            SplitInput(
+                category=snap.category,
+                energy_wh=priced.energy_wh,
+                consumer_price_cents=priced.consumer_price_cents,
+                compensation_per_kwh=snap.compensation_per_kwh,
+                roaming_fee_per_kwh=snap.roaming_fee_per_kwh,
+            ),
+            result_type=SplitResult,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=ACTIVITY_RETRY,
+        )
+        self._result = await workflow.execute_activity(
+            "settle_session",
+            SettleInput(snapshot=snap, stop=stop, priced=priced, split=split,
+                        flags=tuple(self._flags)),
+            result_type=SessionResult,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=ACTIVITY_RETRY,
+        )
+        self._state = "settled"
+        return self._result
+
+    async def _wait_for_stop(self, config) -> SessionStop:
+        """Until the charger stops, or a limit closes the session from the last
+        known meter reading (flagged for finance review)."""
+        started = workflow.now()
+        self._last_heard = started
+        max_end = started + timedelta(seconds=config.max_duration_s)
+        while self._stop is None:
+            now = workflow.now()
+            last_heard = self._last_heard
+            deadline = min(max_end, last_heard + timedelta(seconds=config.charger_lost_s))
+            reason = "max_duration" if deadline == max_end else "charger_lost"
+            if self._stop_request is not None:
+                grace_end = self._stop_requested_at + timedelta(seconds=config.stop_grace_s)
+                if grace_end < deadline:
+                    deadline, reason = grace_end, "remote_stop_unconfirmed"
+            remaining = (deadline - now).total_seconds()
+            if remaining <= 0:
+                return self._close_without_charger(reason)
+            heard_before = self._last
+            requested_before = self._stop_request
+            try:
+                await workflow.wait_condition(
+                    lambda: self._stop is not None
+                    or self._last is not heard_before
+                    or self._stop_request is not requested_before,
+                    timeout=timedelta(seconds=remaining),
+                )
+            except TimeoutError:
+                return self._close_without_charger(reason)
+        return self._stop
+
+    def _close_without_charger(self, reason: str) -> SessionStop:
+        self._flags.append(f"closed_by_{reason}")
+        last_wh = self._last.energy_wh if self._last else self._meter_start_wh
+        stopped_at = self._last.measured_at if self._last else workflow.now().isoformat()
+        workflow.logger.warning(
+            "session %s closed without the charger (%s) at %d Wh",
+            workflow.info().workflow_id, reason, last_wh,
+        )
+        self._stop = SessionStop(
+            ocpp_id=self._snapshot.ocpp_id,
+            transaction_id=workflow.info().workflow_id.rsplit(":", 1)[-1],
+            meter_stop_wh=max(last_wh, self._meter_start_wh),
+            stopped_at=stopped_at,
+            reason=reason,
+        )
+        return self._stop
+
+    @workflow.update(name="start_answer")
+    async def start_answer(self) -> StartAnswer:
+        """The charger's authorization answer; waits for the authorize activity."""
+        await workflow.wait_condition(lambda: self._snapshot is not None)
+        snap = self._snapshot
+        return StartAnswer(
+            workflow_id=snap.workflow_id, accepted=snap.accepted, status=snap.status,
+            category=snap.category, reason=snap.reason,
+        )
+
+    @workflow.signal(name="stop")
+    def stop(self, stop: SessionStop) -> None:
+        # Duplicates (a retried StopTransaction) change nothing: the first stop wins.
+        if self._stop is None:
+            self._stop = stop
+
+    @workflow.signal(name="meter_summary")
+    def meter_summary(self, summary: MeterSummary) -> None:
+        # Late or out-of-order summaries never move the reading backwards.
+        self._last_heard = workflow.now()
+        if self._last is None or summary.energy_wh >= self._last.energy_wh:
+            self._last = summary
+
+    @workflow.signal(name="request_stop")
+    def request_stop(self, request: StopRequest) -> None:
+        if self._stop_request is None:
+            self._stop_request = request
+            self._stop_requested_at = workflow.now()
+
+    @workflow.query(name="live_state")
+    def live_state(self) -> LiveState:
+        snap = self._snapshot
+        energy = 0
+        if self._last is not None:
+            energy = max(0, self._last.energy_wh - self._meter_start_wh)
+        if self._result is not None:
+            energy = self._result.energy_wh
+        return LiveState(
+            workflow_id=workflow.info().workflow_id,
+            state=self._state,
+            category=snap.category if snap else "unknown",
+            energy_wh=energy,
+            cost_so_far_cents=self._cost_so_far(energy),
+            currency=snap.currency if snap else "EUR",
+            flags=tuple(self._flags),
+        )
+
+    def _cost_so_far(self, energy_wh: int) -> int:
+        if self._result is not None:
+            return self._result.consumer_price_cents
+        snap = self._snapshot
+        if snap is None or snap.category != "roaming" or snap.tariff is None:
+            return 0
+        # An estimate for display only (energy and flat components); the
+        # settled price comes from the price_session activity.
+        from domain.live_estimate import estimate_cents
+
+        return estimate_cents(snap.tariff, energy_wh)
+
