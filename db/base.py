@@ -80,11 +80,21 @@ def make_engine(url: str, **kwargs) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
+            # Take transaction control away from pysqlite, which emits no BEGIN
+            # before a SAVEPOINT (so releasing one would commit everything); we
+            # emit BEGIN ourselves below. SQLAlchemy's documented recipe.
+            dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):  # pragma: no cover - trivial
+            # IMMEDIATE: take the write lock up front so concurrent writers wait
+            # (busy_timeout) instead of failing to upgrade a read lock.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 

@@ -6,6 +6,10 @@ from __future__ import annotations
 import os
 import uuid
 
+# Cheap password hashes in tests (see energycloud/passwords.py); set before import.
+os.environ.setdefault("EC_ARGON2_TIME_COST", "1")
+os.environ.setdefault("EC_ARGON2_MEMORY_KIB", "1024")
+
 import pytest
 from sqlalchemy import create_engine, text
 

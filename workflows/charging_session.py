@@ -17,6 +17,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
+    from domain.live_estimate import estimate_cents
     from workflows.session_types import (
         LiveState,
         MeterSummary,
@@ -217,7 +218,5 @@ class ChargingSessionWorkflow:
             return 0
         # An estimate for display only (energy and flat components); the
         # settled price comes from the price_session activity.
-        from domain.live_estimate import estimate_cents
-
         return estimate_cents(snap.tariff, energy_wh)
 

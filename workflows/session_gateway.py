@@ -14,14 +14,16 @@ import logging
 from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, sessionmaker
-from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError
+from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from db.facts import session_snapshot
 from workflows.charging_session import ChargingSessionWorkflow
 from workflows.session_types import (
     AuthorizeAnswer,
+    LiveState,
     MeterSummary,
     SessionConfig,
     SessionInput,
@@ -62,12 +64,7 @@ class SessionGateway:
             return await self.client.execute_update_with_start_workflow(
                 ChargingSessionWorkflow.start_answer, start_workflow_operation=operation
             )
-        except (RPCError, WorkflowUpdateFailedError) as exc:
-            if isinstance(exc, RPCError) and exc.status not in (
-                RPCStatusCode.ALREADY_EXISTS, RPCStatusCode.FAILED_PRECONDITION,
-                RPCStatusCode.NOT_FOUND,
-            ):
-                raise
+        except WorkflowAlreadyStartedError:
             # The workflow already finished (a retry after the session ended):
             # answer from its result.
             log.info("start for finished session %s: answering from its result", workflow_id)
@@ -103,6 +100,10 @@ class SessionGateway:
             session_workflow_id(ocpp_id, transaction_id), result_type=SessionResult
         )
         return await handle.result()
+
+    async def live_state(self, ocpp_id: str, transaction_id: str) -> LiveState:
+        handle = self.client.get_workflow_handle(session_workflow_id(ocpp_id, transaction_id))
+        return await handle.query(ChargingSessionWorkflow.live_state)
 
     async def authorize(self, ocpp_id: str, id_tag: str) -> AuthorizeAnswer:
         def decide():

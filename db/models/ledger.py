@@ -1,0 +1,239 @@
+"""The double-entry ledger's tables (DOMAIN.md §7; rules in domain/ledger.py).
+
+The database enforces the ledger's invariant itself, on SQLite and PostgreSQL
+alike, with triggers:
+
+* an entry is inserted `open`, its postings are inserted, then it is updated to
+  `posted` — refused unless its postings sum to zero and there are at least two;
+* a posted entry never changes: updating or deleting it, and inserting,
+  updating or deleting its postings, are refused;
+* an entry cannot be inserted already `posted`.
+
+Only posted entries count in balances. `ledger_trigger_ddl(dialect)` returns the
+same statements for an Alembic migration (`op.execute(stmt)` for each); the
+statements contain no `%` and no `:name` so they survive any SQL text layer.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DDL, BigInteger, CheckConstraint, ForeignKey, Index, String, event
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.base import Base, BigId, UTCDateTime
+
+__all__ = ["LedgerEntry", "LedgerPosting", "ledger_trigger_ddl", "ledger_trigger_drop_ddl"]
+
+ENTRY_OPEN = "open"
+ENTRY_POSTED = "posted"
+
+
+class LedgerEntry(Base):
+    """One journal entry; `idempotency_key` is derived from its cause."""
+
+    __tablename__ = "journal_entries"
+    __table_args__ = (CheckConstraint("status IN ('open', 'posted')", name="status"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    description: Mapped[str] = mapped_column(String(500))
+    currency: Mapped[str] = mapped_column(String(3))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(10), default=ENTRY_OPEN)
+    # The cause: a session workflow id, a settlement period, a document number.
+    reference: Mapped[str | None] = mapped_column(String(200), index=True)
+
+
+class LedgerPosting(Base):
+    """One line of an entry: debit positive, credit negative, integer cents."""
+
+    __tablename__ = "ledger_postings"
+    __table_args__ = (
+        CheckConstraint("amount_cents <> 0", name="nonzero"),
+        Index("ix_ledger_postings_account_entry", "account", "entry_id"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(BigId, ForeignKey("journal_entries.id"), index=True)
+    account: Mapped[str] = mapped_column(String(200))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+
+
+_SQLITE = [
+    """
+CREATE TRIGGER ledger_entry_insert_open BEFORE INSERT ON journal_entries
+WHEN NEW.status <> 'open'
+BEGIN
+  SELECT RAISE(ABORT, 'ledger - a journal entry must be inserted open, then posted');
+END
+""",
+    """
+CREATE TRIGGER ledger_entry_post_balanced BEFORE UPDATE ON journal_entries
+WHEN OLD.status = 'open' AND NEW.status = 'posted'
+BEGIN
+  SELECT RAISE(ABORT, 'ledger - unbalanced journal entry refused')
+  WHERE (SELECT COALESCE(SUM(amount_cents), 0) FROM ledger_postings
+         WHERE entry_id = NEW.id) <> 0
+     OR (SELECT COUNT(*) FROM ledger_postings WHERE entry_id = NEW.id) < 2;
+END
+""",
+    """
+CREATE TRIGGER ledger_entry_posted_immutable BEFORE UPDATE ON journal_entries
+WHEN OLD.status = 'posted'
+BEGIN
+  SELECT RAISE(ABORT, 'ledger - a posted journal entry is immutable');
+END
+""",
+    """
+CREATE TRIGGER ledger_entry_posted_undeletable BEFORE DELETE ON journal_entries
+WHEN OLD.status = 'posted'
+BEGIN
+  SELECT RAISE(ABORT, 'ledger - a posted journal entry is immutable');
+END
+""",
+    """
+CREATE TRIGGER ledger_posting_insert BEFORE INSERT ON ledger_postings
+WHEN (SELECT status FROM journal_entries WHERE id = NEW.entry_id) = 'posted'
+BEGIN
+  SELECT RAISE(ABORT, 'ledger - postings of a posted journal entry are immutable');
+END
+""",
+    """
+CREATE TRIGGER ledger_posting_update BEFORE UPDATE ON ledger_postings
+WHEN (SELECT status FROM journal_entries WHERE id = OLD.entry_id) = 'posted'
+  OR (SELECT status FROM journal_entries WHERE id = NEW.entry_id) = 'posted'
+BEGIN
+  SELECT RAISE(ABORT, 'ledger - postings of a posted journal entry are immutable');
+END
+""",
+    """
+CREATE TRIGGER ledger_posting_delete BEFORE DELETE ON ledger_postings
+WHEN (SELECT status FROM journal_entries WHERE id = OLD.entry_id) = 'posted'
+BEGIN
+  SELECT RAISE(ABORT, 'ledger - postings of a posted journal entry are immutable');
+END
+""",
+]
+
+# PostgreSQL: errors carry SQLSTATE 23514 (check_violation) so drivers report an
+# integrity error on both backends. A posting takes a share lock on its entry, so
+# a concurrent "post" of that entry waits for it and then sees it.
+_POSTGRESQL = [
+    """
+CREATE OR REPLACE FUNCTION ledger_entry_guard() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+  total bigint;
+  lines integer;
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    IF NEW.status <> 'open' THEN
+      RAISE EXCEPTION USING ERRCODE = 'check_violation',
+        MESSAGE = 'ledger - a journal entry must be inserted open, then posted';
+    END IF;
+    RETURN NEW;
+  END IF;
+  IF OLD.status = 'posted' THEN
+    RAISE EXCEPTION USING ERRCODE = 'check_violation',
+      MESSAGE = 'ledger - a posted journal entry is immutable (id ' || OLD.id || ')';
+  END IF;
+  IF TG_OP = 'DELETE' THEN
+    RETURN OLD;
+  END IF;
+  IF NEW.status = 'posted' THEN
+    SELECT COALESCE(SUM(amount_cents), 0), COUNT(*) INTO total, lines
+      FROM ledger_postings WHERE entry_id = NEW.id;
+    IF total <> 0 OR lines < 2 THEN
+      RAISE EXCEPTION USING ERRCODE = 'check_violation',
+        MESSAGE = 'ledger - unbalanced journal entry refused (id ' || NEW.id
+          || ', sum ' || total || ', postings ' || lines || ')';
+    END IF;
+  END IF;
+  RETURN NEW;
+END
+$$
+""",
+    """
+CREATE OR REPLACE FUNCTION ledger_posting_guard() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+  entry_status text;
+BEGIN
+  IF TG_OP IN ('UPDATE', 'DELETE') THEN
+    SELECT status INTO entry_status FROM journal_entries WHERE id = OLD.entry_id FOR SHARE;
+    IF entry_status = 'posted' THEN
+      RAISE EXCEPTION USING ERRCODE = 'check_violation',
+        MESSAGE = 'ledger - postings of a posted journal entry are immutable';
+    END IF;
+  END IF;
+  IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    SELECT status INTO entry_status FROM journal_entries WHERE id = NEW.entry_id FOR SHARE;
+    IF entry_status = 'posted' THEN
+      RAISE EXCEPTION USING ERRCODE = 'check_violation',
+        MESSAGE = 'ledger - postings of a posted journal entry are immutable';
+    END IF;
+    RETURN NEW;
+  END IF;
+  RETURN OLD;
+END
+$$
+""",
+    """
+CREATE TRIGGER ledger_entry_guard BEFORE INSERT OR UPDATE OR DELETE ON journal_entries
+FOR EACH ROW EXECUTE FUNCTION ledger_entry_guard()
+""",
+    """
+CREATE TRIGGER ledger_posting_guard BEFORE INSERT OR UPDATE OR DELETE ON ledger_postings
+FOR EACH ROW EXECUTE FUNCTION ledger_posting_guard()
+""",
+]
+
+_DDL = {"sqlite": _SQLITE, "postgresql": _POSTGRESQL}
+
+_DROP = {
+    "sqlite": [
+        f"DROP TRIGGER IF EXISTS {name}"
+        for name in (
+            "ledger_entry_insert_open",
+            "ledger_entry_post_balanced",
+            "ledger_entry_posted_immutable",
+            "ledger_entry_posted_undeletable",
+            "ledger_posting_insert",
+            "ledger_posting_update",
+            "ledger_posting_delete",
+        )
+    ],
+    "postgresql": [
+        "DROP TRIGGER IF EXISTS ledger_posting_guard ON ledger_postings",
+        "DROP TRIGGER IF EXISTS ledger_entry_guard ON journal_entries",
+        "DROP FUNCTION IF EXISTS ledger_posting_guard()",
+        "DROP FUNCTION IF EXISTS ledger_entry_guard()",
+    ],
+}
+
+
+def ledger_trigger_ddl(dialect_name: str) -> list[str]:
+    """The statements creating the ledger's balance and immutability triggers."""
+    try:
+        return [stmt.strip() for stmt in _DDL[dialect_name]]
+    except KeyError:
+        raise ValueError(f"no ledger triggers for dialect {dialect_name!r}") from None
+
+
+def ledger_trigger_drop_ddl(dialect_name: str) -> list[str]:
+    """The statements removing them again (an Alembic downgrade)."""
+    try:
+        return list(_DROP[dialect_name])
+    except KeyError:
+        raise ValueError(f"no ledger triggers for dialect {dialect_name!r}") from None
+
+
+# Attached to the postings table, created after journal_entries (foreign key order).
+for _dialect, _statements in _DDL.items():
+    for _statement in _statements:
+        event.listen(
+            LedgerPosting.__table__,
+            "after_create",
+            DDL(_statement.strip()).execute_if(dialect=_dialect),
+        )
