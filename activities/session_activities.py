@@ -1,6 +1,9 @@
 """Activities of the charging session workflow: thin adapters between the
 database and the pure domain (authorization, pricing, split, ledger rules).
 
+They are synchronous (blocking database I/O), so the worker runs them on its
+thread pool and its event loop stays free for workflow tasks.
+
 Each one is idempotent: a retry, or a replay after a worker is killed, finds
 its work already done (upserts keyed by the workflow id; ledger postings keyed
 by `<workflow id>:ledger`)."""
@@ -51,7 +54,7 @@ class SessionActivities:
         self.session_factory = session_factory
 
     @activity.defn(name="authorize_session")
-    async def authorize_session(self, start: SessionStart) -> SessionSnapshot:
+    def authorize_session(self, start: SessionStart) -> SessionSnapshot:
         """Decide the session and record it (state active or rejected)."""
         from workflows.session_types import session_workflow_id
 
@@ -72,7 +75,7 @@ class SessionActivities:
         return snapshot
 
     @activity.defn(name="price_session")
-    async def price_session(self, data: PriceInput) -> PricedResult:
+    def price_session(self, data: PriceInput) -> PricedResult:
         """Price the finished session from its frozen tariff and meter timeline."""
         snap = data.snapshot
         started, stopped = _ts(data.started_at), _ts(data.stopped_at)
@@ -127,7 +130,7 @@ class SessionActivities:
         )
 
     @activity.defn(name="split_payout")
-    async def split_payout(self, data: SplitInput) -> SplitResult:
+    def split_payout(self, data: SplitInput) -> SplitResult:
         """Who owes and who receives what, in cents (DOMAIN.md §5)."""
         split = split_session(
             Category(data.category),
@@ -148,7 +151,7 @@ class SessionActivities:
         )
 
     @activity.defn(name="settle_session")
-    async def settle_session(self, data: SettleInput) -> SessionResult:
+    def settle_session(self, data: SettleInput) -> SessionResult:
         """Post the ledger entry and record the charge detail record, in one
         database transaction so the two always agree. Idempotent."""
         snap, split, priced = data.snapshot, data.split, data.priced

@@ -3,6 +3,7 @@ over a demo-world database, and a charger-like script of start, meter values, st
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,16 +19,18 @@ from workflows.session_types import MeterSummary, SessionConfig, SessionStart, S
 
 @asynccontextmanager
 async def session_worker(client, session_factory, task_queue, config=None):
-    async with Worker(
-        client,
-        task_queue=task_queue,
-        workflows=all_workflows(),
-        activities=all_activities(session_factory),
-    ):
-        yield SessionGateway(
-            client=client, session_factory=session_factory, task_queue=task_queue,
-            config=config or SessionConfig(),
-        )
+    with ThreadPoolExecutor(max_workers=8) as executor:
+        async with Worker(
+            client,
+            task_queue=task_queue,
+            workflows=all_workflows(),
+            activities=all_activities(session_factory),
+            activity_executor=executor,
+        ):
+            yield SessionGateway(
+                client=client, session_factory=session_factory, task_queue=task_queue,
+                config=config or SessionConfig(),
+            )
 
 
 def iso(at: datetime) -> str:

@@ -39,7 +39,9 @@ ACTIVITY_RETRY = RetryPolicy(
     backoff_coefficient=2.0,
     maximum_interval=timedelta(seconds=30),
 )
-ACTIVITY_TIMEOUT = timedelta(seconds=30)
+# Database activities finish in milliseconds; a worker killed mid-activity is
+# noticed after this long and the activity retried on another worker.
+ACTIVITY_TIMEOUT = timedelta(seconds=10)
 
 
 @workflow.defn(name="ChargingSession")
