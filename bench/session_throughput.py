@@ -1,0 +1,139 @@
+"""Session workflow throughput against the real Temporal dev server.
+
+Runs N complete ChargingSession workflows (authorize → stop → price → split →
+settle, on a SQLite or PostgreSQL database with the demo world) and, in the same
+run on the same server, N bare workflows of three no-op activities. Prints the
+throughput ratio (sessions/s ÷ bare/s; aim ≥ 0.5) and p50/p99 of the
+start-to-answer latency of the authorization step (update-with-start).
+
+    .venv/bin/python bench/session_throughput.py --sessions 200 --concurrency 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+os.environ.setdefault("EC_ARGON2_TIME_COST", "1")
+os.environ.setdefault("EC_ARGON2_MEMORY_KIB", "1024")
+
+from temporalio.testing import WorkflowEnvironment  # noqa: E402
+from temporalio.worker import Worker  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bare_workflow import BareWorkflow, noop  # noqa: E402
+
+from db.base import make_engine, make_sessionmaker  # noqa: E402
+from db.demo import load_demo_data  # noqa: E402
+from db.schema import reset_schema  # noqa: E402
+from workflows.registry import all_activities, all_workflows  # noqa: E402
+from workflows.session_gateway import SessionGateway  # noqa: E402
+from workflows.session_types import SessionStart, SessionStop  # noqa: E402
+
+
+def percentile(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))]
+
+
+async def bounded(n: int, concurrency: int, make):
+    sem = asyncio.Semaphore(concurrency)
+
+    async def one(i):
+        async with sem:
+            return await make(i)
+
+    return await asyncio.gather(*(one(i) for i in range(n)))
+
+
+async def run_bare(client, n, concurrency):
+    queue = f"bench-bare-{uuid.uuid4()}"
+    with ThreadPoolExecutor(32) as pool:
+        async with Worker(client, task_queue=queue, workflows=[BareWorkflow],
+                          activities=[noop], activity_executor=pool):
+            t0 = time.perf_counter()
+            await bounded(n, concurrency, lambda i: client.execute_workflow(
+                BareWorkflow.run, str(i), id=f"bare-{queue}-{i}", task_queue=queue))
+            return n / (time.perf_counter() - t0)
+
+
+async def run_sessions(client, factory, n, concurrency):
+    queue = f"bench-session-{uuid.uuid4()}"
+    gateway = SessionGateway(client=client, session_factory=factory, task_queue=queue)
+    latencies: list[float] = []
+    points = ["ACME-DEPOT-01", "ACME-DEPOT-02", "PARK-P1-01", "PARK-P1-02", "KORF-01"]
+    started = datetime(2026, 10, 5, 8, tzinfo=UTC)
+
+    async def one(i):
+        ocpp_id, tx = points[i % len(points)], f"{queue}-{i}"
+        t0 = time.perf_counter()
+        answer = await gateway.start(SessionStart(
+            ocpp_id=ocpp_id, transaction_id=tx, connector=1, id_tag="NL-TNM-C00122045-K",
+            meter_start_wh=0, started_at=started.isoformat()))
+        latencies.append(time.perf_counter() - t0)
+        assert answer.accepted, answer
+        await gateway.stop(SessionStop(
+            ocpp_id=ocpp_id, transaction_id=tx, meter_stop_wh=12_345,
+            stopped_at=(started + timedelta(hours=1)).isoformat()))
+        return await gateway.result(ocpp_id, tx)
+
+    with ThreadPoolExecutor(32) as pool:
+        async with Worker(client, task_queue=queue, workflows=all_workflows(),
+                          activities=all_activities(factory), activity_executor=pool):
+            t0 = time.perf_counter()
+            results = await bounded(n, concurrency, one)
+            rate = n / (time.perf_counter() - t0)
+    assert all(r.consumer_price_cents > 0 for r in results)
+    return rate, latencies
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sessions", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--database-url", default=None,
+                        help="default: a temporary SQLite file; e.g. postgresql://postgres@127.0.0.1/test")
+    args = parser.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="ec-bench-"))
+    url = args.database_url or f"sqlite:///{tmp / 'bench.db'}"
+    engine = make_engine(url)
+    reset_schema(engine)
+    factory = make_sessionmaker(engine)
+    load_demo_data(factory, password="bench")
+
+    binary = Path(sys.executable).parent / "temporal"
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(binary if binary.exists() else shutil.which("temporal")),
+        dev_server_log_level="error", ui=False)
+    try:
+        client = env.client
+        await run_bare(client, 10, 5)  # warm up
+        bare = await run_bare(client, args.sessions, args.concurrency)
+        sessions, latencies = await run_sessions(client, factory, args.sessions,
+                                                 args.concurrency)
+    finally:
+        await env.shutdown()
+        engine.dispose()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    print(f"database: {engine.dialect.name}; N={args.sessions}, concurrency={args.concurrency}")
+    print(f"bare 3-activity workflow:  {bare:7.1f} workflows/s (baseline, same run)")
+    print(f"charging session workflow: {sessions:7.1f} sessions/s")
+    print(f"throughput ratio: {sessions / bare:.2f} (aim >= 0.5)")
+    print(f"authorization start-to-answer: p50 {statistics.median(latencies) * 1000:.0f} ms, "
+          f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
