@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     # Session workflow limits (DOMAIN.md §3–5; ARCHITECTURE.md).
     session_max_duration_s: int = 72 * 3600
     session_charger_lost_s: int = 24 * 3600
+    session_stop_grace_s: int = 300
 
     secret_key: str = "change-me-in-production"
     demo_password: str = "demo"

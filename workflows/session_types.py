@@ -123,6 +123,14 @@ class SessionConfig:
     # After a remote-stop request, how long to wait for the charger's stop.
     stop_grace_s: int = 300
 
+    @classmethod
+    def from_settings(cls, settings) -> SessionConfig:
+        return cls(
+            max_duration_s=settings.session_max_duration_s,
+            charger_lost_s=settings.session_charger_lost_s,
+            stop_grace_s=settings.session_stop_grace_s,
+        )
+
 
 @dataclass(frozen=True)
 class SessionInput:

@@ -1,0 +1,109 @@
+"""The FastAPI application: REST under /api/v1 (routers in api/routes/).
+
+uvicorn --factory api.app:create_app     # or: energycloud api
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError, version
+
+from fastapi import FastAPI
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from api.deps import TemporalConnection
+from api.routes import ROUTERS
+from db.base import make_engine, make_sessionmaker
+from energycloud.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v1"
+TITLE = "Energy Cloud"
+DESCRIPTION = """\
+Charge point management, billing and settlement for EV charging.
+
+* **Chargers** connect over OCPP-J (1.6 and 2.0.1) to the ingest nodes; every
+  charging transaction runs as a durable Temporal workflow.
+* **This API** serves the partner, customer and finance portals: the tree of
+  partners, customers, organizations, locations and charging points, sessions,
+  invoices and settlements.
+"""
+TAGS = [{"name": "health", "description": "Is the platform up: database and Temporal."}]
+
+
+def platform_version() -> str:
+    try:
+        return version("energycloud")
+    except PackageNotFoundError:  # running from a checkout that was never installed
+        return "0.0.0"
+
+
+class CatchErrors:
+    """Turn any unhandled exception into a 500 JSON answer without its traceback
+    (which goes to the log, with the request line, for the operator)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_tracking(message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_tracking)
+        except Exception:
+            log.exception("Unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            if started:  # too late to answer differently; the server closes the connection
+                raise
+            answer = JSONResponse(
+                {"detail": "Internal server error. The error was logged."}, status_code=500
+            )
+            await answer(scope, receive, send)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    session_factory: sessionmaker[Session] | None = None,
+) -> FastAPI:
+    """Build the API. Tests pass their own settings and session factory."""
+    settings = settings or get_settings()
+    engine = None
+    if session_factory is None:
+        engine = make_engine(settings.database_url, pool_pre_ping=True)
+        session_factory = make_sessionmaker(engine)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        log.info("API %s serving %s", app.version, API_PREFIX)
+        yield
+        if engine is not None:
+            engine.dispose()
+
+    app = FastAPI(
+        title=TITLE,
+        description=DESCRIPTION,
+        version=platform_version(),
+        openapi_tags=TAGS,
+        license_info={"name": "Apache-2.0", "identifier": "Apache-2.0"},
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.session_factory = session_factory
+    app.state.temporal = TemporalConnection(settings.temporal_address, settings.temporal_namespace)
+    app.add_middleware(CatchErrors)
+    for router in ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)
+    return app

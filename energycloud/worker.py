@@ -1,0 +1,117 @@
+"""The platform's Temporal worker: every workflow and activity of
+workflows/registry.py on the platform task queue (`energycloud worker`).
+
+SIGTERM or SIGINT stops polling and lets running activities finish (up to a
+grace period) before the process exits, so `energycloud up` and container
+orchestrators can stop it cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from db.base import make_engine, make_sessionmaker
+from energycloud.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Synchronous activities (database work) run on this many threads; the worker
+# takes no more activity tasks than it has threads for.
+MAX_CONCURRENT_ACTIVITIES = 32
+GRACEFUL_SHUTDOWN = timedelta(seconds=10)
+
+
+async def connect_temporal(settings: Settings, *, wait_s: float = 60.0) -> Client:
+    """Connect, retrying while Temporal starts (a cluster in docker-compose may come up
+    after the worker does)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait_s
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return await Client.connect(
+                settings.temporal_address,
+                namespace=settings.temporal_namespace,
+                connect_timeout=timedelta(seconds=5),
+            )
+        except Exception as exc:  # noqa: BLE001  (the SDK raises RuntimeError for most)
+            if loop.time() >= deadline:
+                raise RuntimeError(
+                    f"Temporal at {settings.temporal_address} is unreachable after "
+                    f"{wait_s:.0f} s: {exc}"
+                ) from exc
+            if attempt == 1 or attempt % 10 == 0:
+                log.warning("Waiting for Temporal at %s (%s)", settings.temporal_address, exc)
+            await asyncio.sleep(1.0)
+
+
+def _stop_on_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+
+
+async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
+    """Run until `stop` is set (by default: until SIGTERM or SIGINT)."""
+    from workflows.registry import all_activities, all_workflows
+
+    if stop is None:
+        stop = asyncio.Event()
+        _stop_on_signals(stop)
+    engine = make_engine(settings.database_url, pool_pre_ping=True)
+    try:
+        session_factory = make_sessionmaker(engine)
+        workflows = all_workflows()
+        activities = all_activities(session_factory)
+        client = await connect_temporal(settings)
+        if not workflows and not activities:
+            log.warning(
+                "No workflows or activities registered in workflows/registry.py; "
+                "the worker idles until stopped"
+            )
+            await stop.wait()
+            return
+        with ThreadPoolExecutor(
+            max_workers=MAX_CONCURRENT_ACTIVITIES, thread_name_prefix="activity"
+        ) as executor:
+            worker = Worker(
+                client,
+                task_queue=settings.task_queue,
+                workflows=workflows,
+                activities=activities,
+                activity_executor=executor,
+                max_concurrent_activities=MAX_CONCURRENT_ACTIVITIES,
+                graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+            )
+            log.info(
+                "Worker polling task queue %r on %s (namespace %s): workflows %s; %d activities",
+                settings.task_queue,
+                settings.temporal_address,
+                settings.temporal_namespace,
+                ", ".join(w.__name__ for w in workflows) or "none",
+                len(activities),
+            )
+            await _run_until_stopped(worker, stop)
+    finally:
+        engine.dispose()
+
+
+async def _run_until_stopped(worker: Worker, stop: asyncio.Event) -> None:
+    running = asyncio.create_task(worker.run(), name="temporal-worker")
+    stopping = asyncio.create_task(stop.wait(), name="stop-signal")
+    done, _ = await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    if running in done:
+        stopping.cancel()
+        running.result()  # a worker that ends on its own has failed: raise why
+        return
+    log.info("Stopping worker; running activities get %s to finish", GRACEFUL_SHUTDOWN)
+    await worker.shutdown()
+    await running
+    log.info("Worker stopped")
