@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
     temporal_ui_port: int = 8233
+    # Where the embedded platform keeps its SQLite file, Temporal's file and logs.
+    var_dir: Path = VAR
     # Embedded mode starts `temporal server start-dev` itself; production points
     # TEMPORAL_ADDRESS at a cluster and sets this to false.
     temporal_embedded: bool = True
