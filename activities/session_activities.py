@@ -29,8 +29,8 @@ from domain.pricing import MeterSample, SessionFacts, price_session
 from domain.split import SessionSplit, split_session
 from domain.tariff import Tariff
 from workflows.session_types import (
-    PriceInput,
     PricedResult,
+    PriceInput,
     SessionResult,
     SessionSnapshot,
     SessionStart,

@@ -393,7 +393,8 @@ def whitelist_card(
     if location_id is not None:
         target_customer = _get(session, Location, location_id, "location").customer_id
     else:
-        target_customer = _get(session, ChargingPoint, charging_point_id, "charging point").customer_id
+        point = _get(session, ChargingPoint, charging_point_id, "charging point")
+        target_customer = point.customer_id
     # Public tokens may be whitelisted anywhere; organization cards only in their own customer.
     if card.kind == CardKind.ORGANIZATION and card.customer_id != target_customer:
         raise TreeError("an organization card can only be whitelisted at its own customer's sites")

@@ -64,7 +64,7 @@ SCENARIOS = [
 async def test_october_sessions_settle_to_the_cent(temporal_client, world, task_queue):
     async with session_worker(temporal_client, world, task_queue) as gateway:
         results = {}
-        for n, (name, ocpp_id, tag, wh, category, money) in enumerate(SCENARIOS):
+        for name, ocpp_id, tag, wh, category, money in SCENARIOS:
             script = ScriptedSession(ocpp_id, tag, wh, OCT, transaction_id=f"{name}-{task_queue}")
             answer, result = await run_session(gateway, world, script)
             assert answer.accepted and answer.status == "Accepted", name
@@ -150,10 +150,11 @@ async def test_unconfirmed_remote_stop_closes_the_session_after_the_grace_period
     async with session_worker(temporal_client, world, task_queue, config) as gateway:
         await gateway.start(script.start())
         await gateway.meter_summary(script.summary(1.0))
-        live = await gateway.live_state("ACME-DEPOT-01", script.transaction_id)
+        live = await gateway.live_state(script.ocpp_id, script.transaction_id)
         # 10 x 0.39 + 0.35 = 4.25 so far.
         assert (live.energy_wh, live.cost_so_far_cents, live.state) == (10_000, 425, "active")
-        await gateway.request_stop("ACME-DEPOT-01", script.transaction_id, StopRequest(requested_by="ops"))
+        await gateway.request_stop(script.ocpp_id, script.transaction_id,
+                                   StopRequest(requested_by="ops"))
         result = await asyncio.wait_for(
             gateway.result(script.ocpp_id, script.transaction_id), timeout=30)
     assert "closed_by_remote_stop_unconfirmed" in result.flags

@@ -78,7 +78,8 @@ def test_duplicate_ocpp_id_is_refused(session_factory, two_customers):
     _, _, b_location, _ = two_customers["B"]
     with transaction(session_factory) as s:
         tree.add_charging_point(s, location_id=a_location, ocpp_id="DUP-1", password="secret")
-    with transaction(session_factory) as s, pytest.raises(tree.TreeError, match="already registered"):
+    refused = pytest.raises(tree.TreeError, match="already registered")
+    with transaction(session_factory) as s, refused:
         tree.add_charging_point(s, location_id=b_location, ocpp_id="DUP-1", password="secret")
     with pytest.raises(IntegrityError), transaction(session_factory) as s:
         s.add(ChargingPoint(ocpp_id="DUP-1", state=ChargingPointState.PENDING))

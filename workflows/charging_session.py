@@ -21,15 +21,15 @@ with workflow.unsafe.imports_passed_through():
     from workflows.session_types import (
         LiveState,
         MeterSummary,
+        PricedResult,
         PriceInput,
         SessionInput,
         SessionResult,
         SessionSnapshot,
-        PricedResult,
         SessionStop,
         SettleInput,
-        SplitResult,
         SplitInput,
+        SplitResult,
         StartAnswer,
         StopRequest,
     )
@@ -143,9 +143,9 @@ class ChargingSessionWorkflow:
             requested_before = self._stop_request
             try:
                 await workflow.wait_condition(
-                    lambda: self._stop is not None
-                    or self._last is not heard_before
-                    or self._stop_request is not requested_before,
+                    lambda heard=heard_before, asked=requested_before: self._stop is not None
+                    or self._last is not heard
+                    or self._stop_request is not asked,
                     timeout=timedelta(seconds=remaining),
                 )
             except TimeoutError:
