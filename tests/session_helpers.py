@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import text
 from temporalio.worker import Worker
 
 from db.base import transaction
@@ -84,3 +85,24 @@ class ScriptedSession:
                     measured_at=self.started_at + timedelta(minutes=self.minutes * i / steps),
                     energy_wh=self.meter_start_wh + self.energy_wh * i // steps,
                 ))
+
+
+def offset_transaction_ids(session_factory, ocpp_id: str) -> int:
+    """Make this test database hand out OCPP 1.6 transaction ids from a random
+    offset. Every test gets a fresh database but all share one Temporal server, and
+    workflow ids are derived from (charger, transaction id): without an offset two
+    tests would both start at id 1 and meet the same workflow."""
+    import random
+
+    from db.models import OcppTransaction
+
+    offset = random.randrange(10_000_000, 2_000_000_000)
+    with transaction(session_factory) as s:
+        cp_id = s.query(ChargingPoint.id).filter_by(ocpp_id=ocpp_id).scalar()
+        s.add(OcppTransaction(id=offset, charging_point_id=cp_id, dedupe_key="test-offset",
+                              transaction_id=str(offset), workflow_id=f"test-offset:{offset}"))
+    if session_factory.kw["bind"].dialect.name == "postgresql":
+        with transaction(session_factory) as s:
+            s.execute(text(
+                f"SELECT setval(pg_get_serial_sequence('ocpp_transactions', 'id'), {offset})"))
+    return offset

@@ -1,0 +1,509 @@
+"""OCPP ingest load bench: N simulated chargers (boot, status, heartbeats, meter
+values every few seconds, sessions) against ONE ingest process, compared in the
+same run with a bare `ocpp` library handler that does nothing but answer.
+
+For each N (stepped up: 100, 250, 500, 1000, ...) both servers get the same load
+in turn, each in its own process on loopback; the bench prints sustained
+answered messages/s and p50/p99 answer latency of each and the ingest's as a
+ratio to the bare handler's, then the largest N the ingest held with p99 under
+1 s. It stops by itself: when the ingest's p99 passes 1 s, when the steps run
+out, or when the time budget is spent.
+
+    python bench/ocpp_load.py                        # SQLite file in a temp dir
+    python bench/ocpp_load.py --database-url postgresql://postgres@127.0.0.1/bench
+    python bench/ocpp_load.py --steps 100,250 --step-seconds 10
+
+The ingest's session gateway answers Accepted at once (the session workflow is
+measured by its own bench): this measures the websocket, OCPP, auth and database
+path of the ingest."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import resource
+import signal
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+PASSWORD = "bench-password"
+
+
+def out(line: str = "") -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+# -- servers (each runs in its own process) --------------------------------------
+
+
+class AcceptingGateway:
+    """Answers like a session workflow that accepts everything, instantly."""
+
+    async def start(self, start):
+        from workflows.session_types import StartAnswer, session_workflow_id
+
+        return StartAnswer(
+            session_workflow_id(start.ocpp_id, start.transaction_id), True, "Accepted", "free"
+        )
+
+    async def stop(self, stop):
+        return None
+
+    async def meter_summary(self, summary):
+        return None
+
+    async def authorize(self, ocpp_id, id_tag):
+        from workflows.session_types import AuthorizeAnswer
+
+        return AuthorizeAnswer(True, "Accepted", "free")
+
+
+def seed(database_url: str, count: int) -> None:
+    from argon2 import PasswordHasher
+
+    from db.base import make_engine, make_sessionmaker
+    from db.models import ChargingPoint, Connector, Customer, Location, Organization
+    from db.schema import reset_schema
+    from domain.enums import ChargingPointState
+
+    engine = make_engine(database_url)
+    reset_schema(engine)
+    password_hash = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)
+    with make_sessionmaker(engine)() as s, s.begin():
+        customer = Customer(name="Bench")
+        s.add(customer)
+        s.flush()
+        org = Organization(customer_id=customer.id, name="Bench org")
+        s.add(org)
+        s.flush()
+        location = Location(customer_id=customer.id, organization_id=org.id, name="Bench")
+        s.add(location)
+        s.flush()
+        s.add_all(
+            ChargingPoint(
+                ocpp_id=f"BENCH-{i:05d}",
+                customer_id=customer.id,
+                location_id=location.id,
+                state=ChargingPointState.PRE_APPROVED,
+                password_hash=password_hash,
+                connectors=[Connector(number=1)],
+            )
+            for i in range(1, count + 1)
+        )
+    engine.dispose()
+
+
+async def serve_ingest(database_url: str, flush_ms: float) -> None:
+    from argon2 import PasswordHasher
+
+    from db.base import make_engine, make_sessionmaker
+    from energycloud.settings import Settings
+    from ocpp_ingest.auth import PasswordVerifier
+    from ocpp_ingest.options import IngestOptions
+    from ocpp_ingest.server import IngestServer
+
+    factory = make_sessionmaker(
+        make_engine(database_url, pool_size=10, max_overflow=10)
+        if database_url.startswith("postgresql")
+        else make_engine(database_url)
+    )
+    options = IngestOptions(
+        host="127.0.0.1",
+        port=0,
+        heartbeat_interval_s=60,
+        offline_after_s=600,
+        sweep_interval_s=60,
+        ping_interval_s=None,
+        flush_ms=flush_ms,
+    )
+    hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    server = IngestServer(
+        Settings(),
+        factory,
+        AcceptingGateway(),
+        "bench",
+        options=options,
+        password_verifier=PasswordVerifier(hasher),
+    )
+    await server.start()
+    out(str(server.port))
+    await asyncio.Event().wait()
+
+
+async def serve_bare() -> None:
+    """The floor: the `ocpp` library answering every message with no work at all."""
+    from datetime import UTC, datetime
+
+    import ocpp.messages
+    from ocpp.routing import on
+    from ocpp.v16 import ChargePoint, call_result
+    from websockets.asyncio.server import serve
+
+    # Same schema validation mode as the ingest (in the event loop, see
+    # IngestOptions.validate_in_loop), so the ratio isolates the ingest's own work.
+    ocpp.messages.ASYNC_VALIDATION = False
+
+    def now():
+        return datetime.now(UTC).isoformat()
+
+    class Bare(ChargePoint):
+        tx = 0
+
+        @on("BootNotification")
+        def on_boot(self, **kwargs):
+            return call_result.BootNotification(current_time=now(), interval=60, status="Accepted")
+
+        @on("Heartbeat")
+        def on_heartbeat(self, **kwargs):
+            return call_result.Heartbeat(current_time=now())
+
+        @on("StatusNotification")
+        def on_status(self, **kwargs):
+            return call_result.StatusNotification()
+
+        @on("MeterValues")
+        def on_meter(self, **kwargs):
+            return call_result.MeterValues()
+
+        @on("StartTransaction")
+        def on_start(self, **kwargs):
+            Bare.tx += 1
+            return call_result.StartTransaction(
+                transaction_id=Bare.tx, id_tag_info={"status": "Accepted"}
+            )
+
+        @on("StopTransaction")
+        def on_stop(self, **kwargs):
+            return call_result.StopTransaction()
+
+    async def handler(connection):
+        cp = Bare(connection.request.path.rsplit("/", 1)[-1], connection)
+        try:
+            await cp.start()
+        except Exception:  # noqa: BLE001 - connection closed
+            pass
+
+    server = await serve(
+        handler, "127.0.0.1", 0, subprotocols=["ocpp1.6"], compression=None, ping_interval=None
+    )
+    out(str(server.sockets[0].getsockname()[1]))
+    await asyncio.Event().wait()
+
+
+# -- load (the bench process) ----------------------------------------------------
+
+
+@dataclass
+class StepResult:
+    kind: str
+    chargers: int
+    connected: int = 0
+    answered: int = 0
+    errors: int = 0
+    seconds: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    by_action: dict[str, list[float]] = field(default_factory=dict)
+
+    @property
+    def rate(self) -> float:
+        return self.answered / self.seconds if self.seconds else 0.0
+
+    def pct(self, q: float) -> float:
+        if not self.latencies:
+            return float("inf")
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def _ts() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+async def charger(
+    url: str,
+    ocpp_id: str,
+    interval: float,
+    window: list[float],
+    result: StepResult,
+    ready: asyncio.Event,
+) -> None:
+    """One charger: boot, status, then one message every `interval` s; answers sent
+    inside `window` ([start, stop], set when every charger is connected) count."""
+    import base64
+
+    from websockets.asyncio.client import connect
+
+    auth = base64.b64encode(f"{ocpp_id}:{PASSWORD}".encode()).decode()
+    seq = 0
+    try:
+        ws = await connect(
+            f"{url}/{ocpp_id}",
+            subprotocols=["ocpp1.6"],
+            compression=None,
+            additional_headers={"Authorization": f"Basic {auth}"},
+            ping_interval=None,
+            open_timeout=120,
+            close_timeout=2,
+        )
+    except Exception:  # noqa: BLE001
+        result.errors += 1
+        return
+    result.connected += 1
+
+    async def call(action: str, payload: dict):
+        nonlocal seq
+        seq += 1
+        uid = f"{seq}"
+        sent = time.perf_counter()
+        await ws.send(json.dumps([2, uid, action, payload]))
+        while True:
+            msg = json.loads(await asyncio.wait_for(ws.recv(), 30))
+            if msg[1] == uid:
+                break
+        if window[0] <= sent < window[1]:
+            if msg[0] == 3:
+                result.answered += 1
+                elapsed = time.perf_counter() - sent
+                result.latencies.append(elapsed)
+                result.by_action.setdefault(action, []).append(elapsed)
+            else:
+                result.errors += 1
+        return msg
+
+    try:
+        await call("BootNotification", {"chargePointVendor": "Bench", "chargePointModel": "L"})
+        await call(
+            "StatusNotification",
+            {"connectorId": 1, "errorCode": "NoError", "status": "Available", "timestamp": _ts()},
+        )
+        await ready.wait()
+        meter, tx, tick, since = 0, None, 0, 0
+        session_tick = random.randrange(12)  # chargers start sessions at different times
+        next_at = time.perf_counter() + random.uniform(0, interval)
+        while True:
+            await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
+            if time.perf_counter() >= window[1]:
+                break
+            next_at += interval
+            tick += 1
+            if tx is None and tick % 12 == session_tick:
+                answer = await call(
+                    "StartTransaction",
+                    {"connectorId": 1, "idTag": "BENCH", "meterStart": meter, "timestamp": _ts()},
+                )
+                tx, since = answer[2].get("transactionId"), 0
+            elif tx is not None and since >= 8:
+                await call(
+                    "StopTransaction",
+                    {
+                        "transactionId": tx,
+                        "meterStop": meter,
+                        "timestamp": _ts(),
+                        "reason": "EVDisconnected",
+                    },
+                )
+                tx = None
+            elif tx is not None:
+                meter += random.randint(5, 30)
+                since += 1
+                await call(
+                    "MeterValues",
+                    {
+                        "connectorId": 1,
+                        "transactionId": tx,
+                        "meterValue": [
+                            {
+                                "timestamp": _ts(),
+                                "sampledValue": [
+                                    {"value": str(meter), "unit": "Wh"},
+                                    {
+                                        "value": "11000",
+                                        "measurand": "Power.Active.Import",
+                                        "unit": "W",
+                                    },
+                                ],
+                            }
+                        ],
+                    },
+                )
+            elif tick % 2:
+                await call("Heartbeat", {})
+            else:
+                await call(
+                    "StatusNotification",
+                    {
+                        "connectorId": 1,
+                        "errorCode": "NoError",
+                        "status": "Available",
+                        "timestamp": _ts(),
+                    },
+                )
+    except Exception:  # noqa: BLE001 - a dropped or stuck charger counts as an error
+        result.errors += 1
+    finally:
+        await ws.close()
+
+
+async def run_step(kind: str, url: str, n: int, interval: float, seconds: float) -> StepResult:
+    result = StepResult(kind, n)
+    ready = asyncio.Event()
+    far = time.perf_counter() + 10**6
+    window = [far, far]
+    tasks = []
+    for i in range(1, n + 1):
+        tasks.append(
+            asyncio.create_task(charger(url, f"BENCH-{i:05d}", interval, window, result, ready))
+        )
+        if i % 100 == 0:
+            await asyncio.sleep(0.05)  # ramp: 100 connections at a time
+    deadline = time.perf_counter() + 120
+    while result.connected + result.errors < n and time.perf_counter() < deadline:
+        await asyncio.sleep(0.1)
+    begin = time.perf_counter() + interval  # one interval of warm-up
+    window[0], window[1] = begin, begin + seconds
+    ready.set()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    result.seconds = seconds
+    return result
+
+
+async def start_server(args, kind: str, database_url: str):
+    cmd = [
+        sys.executable,
+        __file__,
+        "--serve",
+        kind,
+        "--database-url",
+        database_url,
+        "--flush-ms",
+        str(args.flush_ms),
+    ]
+    proc = await asyncio.create_subprocess_exec(*cmd, stdout=asyncio.subprocess.PIPE)
+    port = int((await asyncio.wait_for(proc.stdout.readline(), 120)).decode())
+    return proc, f"ws://127.0.0.1:{port}/ocpp"
+
+
+async def bench(args) -> int:
+    steps = [int(x) for x in args.steps.split(",")]
+    began = time.monotonic()
+    tmp = tempfile.mkdtemp(prefix="ocpp-bench-")
+    database_url = args.database_url or f"sqlite:///{tmp}/bench.db"
+    out(f"seeding {max(steps)} charging points in {database_url.split('@')[-1]}")
+    await asyncio.to_thread(seed, database_url, max(steps))
+    bare, bare_url = await start_server(args, "bare", database_url)
+    ingest, ingest_url = await start_server(args, "ingest", database_url)
+    out(
+        f"one message per charger every {args.interval:g} s; {args.step_seconds:g} s measured "
+        "per step and server\n"
+    )
+    out(
+        f"{'N':>6} | {'bare msg/s':>10} {'p50 ms':>7} {'p99 ms':>7} | {'ingest msg/s':>12} "
+        f"{'p50 ms':>7} {'p99 ms':>8} {'err':>4} | {'ratio msg/s':>11} {'p50':>6} {'p99':>6}"
+    )
+    held = None
+    try:
+        for n in steps:
+            if time.monotonic() - began > args.max_seconds:
+                out(f"time budget of {args.max_seconds:g} s spent; stopping")
+                break
+            b = await run_step("bare", bare_url, n, args.interval, args.step_seconds)
+            i = await run_step("ingest", ingest_url, n, args.interval, args.step_seconds)
+            bare_ms = f"{b.pct(0.5) * 1e3:>7.2f} {b.pct(0.99) * 1e3:>7.2f}"
+            ingest_ms = f"{i.pct(0.5) * 1e3:>7.2f} {i.pct(0.99) * 1e3:>8.2f}"
+            ratios = (
+                f"{i.rate / b.rate if b.rate else 0:>11.2f} "
+                f"{i.pct(0.5) / b.pct(0.5):>6.1f} {i.pct(0.99) / b.pct(0.99):>6.1f}"
+            )
+            out(
+                f"{n:>6} | {b.rate:>10.1f} {bare_ms} | {i.rate:>12.1f} {ingest_ms} "
+                f"{i.errors:>4} | {ratios}"
+            )
+            if args.by_action:
+                for action, values in sorted(i.by_action.items()):
+                    values.sort()
+                    out(
+                        f"{'':>6}   ingest {action:<20} n={len(values):<6} "
+                        f"p50 {values[len(values) // 2] * 1e3:7.2f} ms  "
+                        f"p99 {values[int(len(values) * 0.99)] * 1e3:8.2f} ms"
+                    )
+            if i.pct(0.99) < 1.0 and i.errors == 0 and i.connected == n:
+                held = n
+            else:
+                out(f"ingest p99 {i.pct(0.99):.2f} s or errors at N={n}: stopping")
+                break
+    finally:
+        for proc in (bare, ingest):
+            proc.send_signal(signal.SIGTERM)
+            await proc.wait()
+    out(f"\nlargest N held with ingest p99 < 1 s: {held if held else 'none'}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--steps",
+        default="100,250,500,1000,2000,3000,4000,6000,8000",
+        help="charger counts to step through (default %(default)s)",
+    )
+    parser.add_argument(
+        "--interval",
+        type=float,
+        default=3.0,
+        help="seconds between one charger's messages (default %(default)s)",
+    )
+    parser.add_argument(
+        "--step-seconds",
+        type=float,
+        default=15.0,
+        help="measured seconds per step and server (default %(default)s)",
+    )
+    parser.add_argument(
+        "--max-seconds",
+        type=float,
+        default=600.0,
+        help="time budget; no new step starts after it (default %(default)s)",
+    )
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="ingest database (default: a SQLite file in a temp dir)",
+    )
+    parser.add_argument(
+        "--flush-ms",
+        type=float,
+        default=2.0,
+        help="ingest writer: longest wait before a batch commits (default %(default)s)",
+    )
+    parser.add_argument(
+        "--by-action", action="store_true", help="also print the ingest's latency per OCPP action"
+    )
+    parser.add_argument("--serve", choices=["ingest", "bare"], help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.serve == "ingest":
+        asyncio.run(serve_ingest(args.database_url, args.flush_ms))
+        return 0
+    if args.serve == "bare":
+        asyncio.run(serve_bare())
+        return 0
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, 65536)), hard))
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    return asyncio.run(bench(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

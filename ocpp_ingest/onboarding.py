@@ -1,0 +1,105 @@
+"""Adding a charging point (DOMAIN.md §9), the two ways:
+
+* **pre-approved**: its OCPP id is reserved now (`db.tree_service.add_charging_point`);
+  its first accepted BootNotification completes onboarding and starts the
+  billable period (`ocpp_ingest.store.record_boot`).
+* **energized and connected**: the charger is online right now, held as
+  *pending* because nobody claimed it yet; `claim_energized_charging_point`
+  moves it into the tree and starts its billable period now. Anything else is
+  refused with a message that says what to do.
+
+Service functions with keyword-only arguments; the caller owns the transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.base import utcnow
+from db.models import ChargingPoint, Connector, Location
+from domain.enums import ChargingPointState as State
+from ocpp_ingest.auth import hash_password
+
+
+class OnboardingError(ValueError):
+    """A charging point cannot be added this way; the message says why and what to do."""
+
+
+class ChargerNotConnected(OnboardingError):
+    pass
+
+
+class ChargingPointExists(OnboardingError):
+    pass
+
+
+def _ingest_url(ingest_url: str | None) -> str:
+    if ingest_url:
+        return ingest_url.rstrip("/")
+    from energycloud.settings import get_settings
+
+    settings = get_settings()
+    return f"ws://{settings.ocpp_host}:{settings.ocpp_port}/ocpp"
+
+
+def _check_location(session: Session, *, customer_id: int, location_id: int) -> None:
+    location = session.get(Location, location_id)
+    if location is None or location.customer_id != customer_id:
+        raise OnboardingError(f"location {location_id} does not belong to customer {customer_id}")
+
+
+def claim_energized_charging_point(
+    session: Session,
+    *,
+    ocpp_id: str,
+    customer_id: int,
+    location_id: int,
+    name: str = "",
+    subscription_plan_id: int | None = None,
+    password: str | None = None,
+    ingest_url: str | None = None,
+    offline_after_s: float | None = None,
+    now: datetime | None = None,
+) -> ChargingPoint:
+    """Add a charging point that is powered on and connected right now: it must be
+    a *pending* charger that is online (and heard from within `offline_after_s`).
+    Its billable period starts now. The charger's next BootNotification (it
+    retries while pending) is accepted."""
+    now = now or utcnow()
+    cp = session.execute(
+        select(ChargingPoint).where(ChargingPoint.ocpp_id == ocpp_id).with_for_update()
+    ).scalar_one_or_none()
+    if cp is not None and cp.state != State.PENDING:
+        raise ChargingPointExists(
+            f"charging point {ocpp_id} is already added (state {cp.state.value})"
+        )
+    if offline_after_s is None:
+        from energycloud.settings import get_settings
+
+        offline_after_s = get_settings().ocpp_offline_after_s
+    recent = (
+        cp is not None
+        and cp.last_seen_at is not None
+        and now - cp.last_seen_at <= timedelta(seconds=offline_after_s)
+    )
+    if cp is None or not cp.online or not recent:
+        url = _ingest_url(ingest_url)
+        raise ChargerNotConnected(
+            f"charger {ocpp_id} is not connected: power it on and point it at "
+            f"{url}/{ocpp_id}, or add it as pre-approved"
+        )
+    _check_location(session, customer_id=customer_id, location_id=location_id)
+    cp.customer_id, cp.location_id = customer_id, location_id
+    cp.name = name or cp.name or ocpp_id
+    cp.subscription_plan_id = subscription_plan_id
+    if password is not None:
+        cp.password_hash = hash_password(password)
+    cp.state = State.CONNECTED
+    if cp.first_connected_at is None:
+        cp.first_connected_at = now  # energized and connected: billable from now
+    if not cp.connectors:
+        cp.connectors.append(Connector(number=1))
+    session.flush()
+    return cp

@@ -1,0 +1,76 @@
+"""Tunables of one ingest node. Defaults come from `Settings`; tests and the bench
+pass shorter intervals. Settings that do not exist (yet) fall back to defaults,
+so adding them to `Settings` later needs no change here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+
+SUBPROTOCOLS = ("ocpp2.0.1", "ocpp1.6")
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    host: str = "127.0.0.1"
+    port: int = 9000  # 0: any free port (tests); see IngestServer.port
+    # Heartbeat interval told to chargers in an accepted BootNotification.
+    heartbeat_interval_s: int = 60
+    # Retry interval told to a *pending* (unclaimed) charger in BootNotification.
+    pending_boot_interval_s: int = 30
+    allow_unknown_chargers: bool = True
+    # A charger silent for longer than this is marked offline by the sweeper.
+    offline_after_s: float = 180
+    sweep_interval_s: float = 30
+    # last_seen_at updates are coalesced: checked this often, and written per
+    # charger at most every `touch_every_s` (a sixth of offline_after_s).
+    touch_flush_s: float = 1.0
+    # Group commit of the buffered writer: a batch is written when it holds this
+    # many rows, or this long after its first row, whichever comes first.
+    flush_rows: int = 500
+    flush_ms: float = 10.0
+    # gateway.meter_summary at most this often per transaction.
+    meter_summary_interval_s: float = 300
+    # How long a remote command waits for the charger's answer.
+    command_timeout_s: float = 10
+    # Websocket keepalive pings (a socket without pongs is closed).
+    ping_interval_s: float | None = 20
+    # Validate OCPP payloads against the JSON schemas in the event loop rather than
+    # the default thread pool (`ocpp.messages.ASYNC_VALIDATION`): the schemas are
+    # small, and two thread hops per message cost more than they save; measured
+    # with bench/ocpp_load.py (p99 at 2,000 chargers 1.07 s -> 0.04 s).
+    validate_in_loop: bool = True
+
+    @property
+    def touch_every_s(self) -> float:
+        return max(self.touch_flush_s, self.offline_after_s / 6)
+
+    @classmethod
+    def from_settings(cls, settings, **overrides) -> IngestOptions:
+        names = {
+            "host": "ocpp_host",
+            "port": "ocpp_port",
+            "heartbeat_interval_s": "ocpp_heartbeat_interval_s",
+            "pending_boot_interval_s": "ocpp_pending_boot_interval_s",
+            "allow_unknown_chargers": "ocpp_allow_unknown_chargers",
+            "offline_after_s": "ocpp_offline_after_s",
+            "sweep_interval_s": "ocpp_sweep_interval_s",
+            "touch_flush_s": "ocpp_touch_flush_s",
+            "flush_rows": "ocpp_flush_rows",
+            "flush_ms": "ocpp_flush_ms",
+            "meter_summary_interval_s": "ocpp_meter_summary_interval_s",
+            "command_timeout_s": "ocpp_command_timeout_s",
+        }
+        values = {}
+        for f in fields(cls):
+            setting = names.get(f.name)
+            if setting and getattr(settings, setting, None) is not None:
+                values[f.name] = getattr(settings, setting)
+        if "sweep_interval_s" not in values and "offline_after_s" in values:
+            values["sweep_interval_s"] = max(0.05, min(30.0, values["offline_after_s"] / 3))
+        return replace(cls(**values), **overrides)
+
+
+def node_task_queue(node_id: str) -> str:
+    """The Temporal task queue of one ingest node (ARCHITECTURE.md: remote actions
+    are routed to the node that holds the socket)."""
+    return f"ocpp-node-{node_id}"

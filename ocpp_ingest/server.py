@@ -1,0 +1,370 @@
+"""The OCPP-J websocket CSMS of one ingest node: `/ocpp/<ocpp_id>`, OCPP 1.6J
+(`ocpp1.6`) and 2.0.1 (`ocpp2.0.1`), security profile 1 (HTTP Basic at the
+upgrade). Runs the node's Temporal worker for remote actions, the buffered
+database writer and the offline sweeper.
+
+    server = IngestServer(settings, session_factory, gateway, "node-1",
+                          temporal_client=client)
+    await server.start()       # server.port is the bound port (options port=0)
+    ...
+    await server.stop()
+
+`run(settings)` is one node as a process (`energycloud ingest`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import http
+import logging
+import re
+import signal
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+from urllib.parse import unquote
+
+from sqlalchemy.orm import Session, sessionmaker
+from websockets.asyncio.server import ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+
+from db.base import utcnow
+from domain.enums import ChargingPointState
+from ocpp_ingest import store
+from ocpp_ingest.auth import PasswordVerifier, hash_password, parse_basic_auth
+from ocpp_ingest.context import IngestContext
+from ocpp_ingest.options import SUBPROTOCOLS, IngestOptions, node_task_queue
+from ocpp_ingest.v16 import ChargePoint16
+from ocpp_ingest.v201 import ChargePoint201
+from ocpp_ingest.writer import DbWriter
+
+log = logging.getLogger(__name__)
+
+PATH = re.compile(r"/ocpp/([^/?#]{1,64})/?")
+HANDLERS = {"ocpp1.6": ChargePoint16, "ocpp2.0.1": ChargePoint201}
+
+
+@dataclass(frozen=True)
+class _Admission:
+    ocpp_id: str
+    set_password_hash: str | None = None
+
+
+class IngestServer:
+    def __init__(
+        self,
+        settings,
+        session_factory: sessionmaker[Session],
+        gateway,
+        node_id: str | None = None,
+        *,
+        temporal_client=None,
+        options: IngestOptions | None = None,
+        password_verifier: PasswordVerifier | None = None,
+    ):
+        self.options = options or IngestOptions.from_settings(settings)
+        self.node_id = node_id or getattr(settings, "ocpp_node_id", "node-1")
+        self.temporal_client = temporal_client
+        self.writer = DbWriter(
+            session_factory, flush_rows=self.options.flush_rows, flush_ms=self.options.flush_ms
+        )
+        self.ctx = IngestContext(self.options, session_factory, self.writer, gateway, self.node_id)
+        self.verifier = password_verifier or PasswordVerifier()
+        self._server = None
+        self._tasks: list[asyncio.Task] = []
+        self._worker = None
+        self._worker_task: asyncio.Task | None = None
+
+    # -- lifecycle ------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        return self._server.sockets[0].getsockname()[1]
+
+    @property
+    def url(self) -> str:
+        """Base URL chargers are pointed at; a charger appends its OCPP id."""
+        return f"ws://{self.options.host}:{self.port}/ocpp"
+
+    @property
+    def live(self) -> dict:
+        """OCPP id -> the live charge point object of this node."""
+        return self.ctx.live
+
+    async def start(self) -> None:
+        if self.options.validate_in_loop:
+            import ocpp.messages
+
+            ocpp.messages.ASYNC_VALIDATION = False  # process-wide knob of the library
+        self.writer.start()
+        self._server = await serve(
+            self._handle,
+            self.options.host,
+            self.options.port,
+            subprotocols=list(SUBPROTOCOLS),
+            select_subprotocol=self._select_subprotocol,
+            process_request=self._process_request,
+            ping_interval=self.options.ping_interval_s,
+            compression=None,
+            max_size=2**20,
+        )
+        self._tasks = [
+            asyncio.create_task(self._every(self.options.touch_flush_s, self._flush_touches)),
+            asyncio.create_task(self._every(self.options.sweep_interval_s, self.sweep)),
+        ]
+        if self.temporal_client is not None:
+            self._start_worker()
+        log.info("OCPP ingest node %s listening on %s", self.node_id, self.url)
+
+    def _start_worker(self) -> None:
+        from temporalio.worker import Worker
+
+        from ocpp_ingest.command_workflow import OcppCommandWorkflow
+        from ocpp_ingest.commands import NodeCommands
+
+        self._worker = Worker(
+            self.temporal_client,
+            task_queue=node_task_queue(self.node_id),
+            workflows=[OcppCommandWorkflow],
+            activities=[NodeCommands(self.ctx.live).send_ocpp_command],
+            graceful_shutdown_timeout=timedelta(seconds=1),
+        )
+        self._worker_task = asyncio.create_task(self._worker.run())
+        self._worker_task.add_done_callback(_log_worker_end)
+
+    async def stop(self) -> None:
+        if self._worker is not None:
+            with contextlib.suppress(Exception):
+                await self._worker.shutdown()
+            self._worker = None
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+        await self.ctx.drain()
+        with contextlib.suppress(Exception):
+            await self._flush_touches()
+        await self.writer.stop()
+
+    async def __aenter__(self) -> IngestServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.stop()
+
+    # -- handshake --------------------------------------------------------------
+
+    @staticmethod
+    def _select_subprotocol(connection: ServerConnection, offered) -> str | None:
+        # The charger lists its versions in order of preference.
+        for subprotocol in offered:
+            if subprotocol in SUBPROTOCOLS:
+                return subprotocol
+        return None  # completes the handshake without one, then _handle closes
+
+    async def _process_request(self, connection: ServerConnection, request: Request):
+        """Security profile 1 at the HTTP upgrade: 404 for a wrong path or an unknown
+        charger (unless unknown chargers may connect as pending), 401 for missing
+        or wrong credentials, 403 for a removed charging point."""
+        match = PATH.fullmatch(request.path.split("?", 1)[0])
+        if not match:
+            return _refuse(
+                connection, http.HTTPStatus.NOT_FOUND, "Chargers connect at /ocpp/<ocpp_id>"
+            )
+        ocpp_id = unquote(match.group(1))
+        credentials = parse_basic_auth(request.headers.get("Authorization"))
+        row = await self.ctx.read(partial(store.load_auth, ocpp_id=ocpp_id))
+        if row is None and not self.options.allow_unknown_chargers:
+            return _refuse(
+                connection, http.HTTPStatus.NOT_FOUND, f"Unknown charging point {ocpp_id}"
+            )
+        if credentials is None or credentials.username != ocpp_id:
+            return _refuse(
+                connection,
+                http.HTTPStatus.UNAUTHORIZED,
+                "HTTP Basic credentials required: username is the OCPP id",
+            )
+        if row is None:
+            # Held as pending until claimed; its first password is the one it keeps.
+            connection.admission = _Admission(
+                ocpp_id, await asyncio.to_thread(hash_password, credentials.password)
+            )
+            return None
+        if row.state == ChargingPointState.REMOVED.value:
+            return _refuse(
+                connection, http.HTTPStatus.FORBIDDEN, f"Charging point {ocpp_id} was removed"
+            )
+        if row.password_hash is None:
+            connection.admission = _Admission(
+                ocpp_id, await asyncio.to_thread(hash_password, credentials.password)
+            )
+            return None
+        if not await self.verifier.verify(ocpp_id, row.password_hash, credentials.password):
+            return _refuse(connection, http.HTTPStatus.UNAUTHORIZED, "Wrong password")
+        connection.admission = _Admission(ocpp_id)
+        return None
+
+    # -- connection -------------------------------------------------------------
+
+    async def _handle(self, connection: ServerConnection) -> None:
+        admission: _Admission | None = getattr(connection, "admission", None)
+        if admission is None:
+            await connection.close(1008, "not admitted")
+            return
+        subprotocol = connection.subprotocol
+        if subprotocol not in HANDLERS:
+            offered = ", ".join(connection.request.headers.get_all("Sec-WebSocket-Protocol"))
+            log.info(
+                "charger %s offered no supported subprotocol (%s)",
+                admission.ocpp_id,
+                offered or "none",
+            )
+            await connection.close(1002, "Unsupported OCPP version: offer ocpp1.6 or ocpp2.0.1")
+            return
+        cp_id = await self.ctx.write(
+            partial(
+                store.on_connect,
+                ocpp_id=admission.ocpp_id,
+                protocol=subprotocol,
+                node=self.node_id,
+                now=utcnow(),
+                set_password_hash=admission.set_password_hash,
+            )
+        )
+        cp = HANDLERS[subprotocol](admission.ocpp_id, connection, ctx=self.ctx, cp_id=cp_id)
+        previous = self.ctx.live.get(admission.ocpp_id)
+        self.ctx.live[admission.ocpp_id] = cp
+        if previous is not None:  # the charger reconnected before the old socket died
+            asyncio.ensure_future(previous.connection.close(1000, "replaced by a new connection"))
+        log.info(
+            "charger %s connected (%s) to node %s", admission.ocpp_id, subprotocol, self.node_id
+        )
+        try:
+            await cp.start()
+        except ConnectionClosed:
+            pass
+        finally:
+            current = self.ctx.live.get(admission.ocpp_id) is cp
+            if current or getattr(cp, "swept", False):
+                if current:
+                    del self.ctx.live[admission.ocpp_id]
+                self.ctx.seen.pop(cp_id, None)
+                self.ctx.persisted.pop(cp_id, None)
+                with contextlib.suppress(Exception):
+                    await self.ctx.write(
+                        partial(store.on_disconnect, cp_id=cp_id, node=self.node_id, now=utcnow())
+                    )
+            log.info("charger %s disconnected", admission.ocpp_id)
+
+    # -- periodic work ----------------------------------------------------------
+
+    async def _every(self, interval_s: float, job) -> None:
+        while True:
+            await asyncio.sleep(interval_s)
+            try:
+                await job()
+            except Exception:  # noqa: BLE001 - keep the loop alive
+                log.warning("periodic %s failed", job.__name__, exc_info=True)
+
+    async def _flush_touches(self, *, everything: bool = False) -> None:
+        """Write last_seen_at of chargers heard from since it was last written more
+        than `touch_every_s` ago, in chunks so other writes interleave."""
+        every = timedelta(seconds=self.options.touch_every_s)
+        persisted = self.ctx.persisted
+        due = {
+            cp_id: ts
+            for cp_id, ts in self.ctx.seen.items()
+            if cp_id not in persisted
+            or (ts > persisted[cp_id] and (everything or ts - persisted[cp_id] >= every))
+        }
+        items = list(due.items())
+        for i in range(0, len(items), 200):
+            chunk = dict(items[i : i + 200])
+            await self.ctx.write(partial(store.touch_many, node=self.node_id, seen=chunk))
+            persisted.update(chunk)
+
+    async def sweep(self) -> list[str]:
+        """Mark chargers silent for longer than `offline_after_s` offline (any node's:
+        a crashed node cannot do it for its own), and close such sockets of ours.
+        Our own chargers' freshness is known here better than in the database."""
+        now = utcnow()
+        silent_after = timedelta(seconds=self.options.offline_after_s)
+        fresh = [cp_id for cp_id, ts in self.ctx.seen.items() if now - ts < silent_after]
+        swept = await self.ctx.write(
+            partial(store.sweep_offline, cutoff=now - silent_after, keep=fresh)
+        )
+        for ocpp_id in swept:
+            cp = self.ctx.live.pop(ocpp_id, None)
+            if cp is not None:
+                cp.swept = True
+                self.ctx.seen.pop(cp.cp_id, None)
+                self.ctx.persisted.pop(cp.cp_id, None)
+                asyncio.ensure_future(cp.connection.close(1000, "silent for too long"))
+        if swept:
+            log.info("marked offline: %s", ", ".join(swept))
+        return swept
+
+
+def _log_worker_end(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("remote-action worker stopped: %s", task.exception(), exc_info=task.exception())
+
+
+def _refuse(connection: ServerConnection, status: http.HTTPStatus, text: str) -> Response:
+    response = connection.respond(status, text + "\n")
+    if status == http.HTTPStatus.UNAUTHORIZED:
+        response.headers["WWW-Authenticate"] = 'Basic realm="OCPP", charset="UTF-8"'
+    return response
+
+
+async def run(
+    settings=None,
+    *,
+    stop: asyncio.Event | None = None,
+    temporal_client=None,
+    gateway=None,
+    session_factory=None,
+) -> None:
+    """One ingest node until cancelled (or `stop` is set): connects to Temporal,
+    builds the session gateway, serves chargers and this node's remote actions."""
+    from db.base import make_engine, make_sessionmaker
+    from energycloud.settings import get_settings
+
+    settings = settings or get_settings()
+    if session_factory is None:
+        session_factory = make_sessionmaker(make_engine(settings.database_url))
+    if temporal_client is None:
+        from temporalio.client import Client
+
+        temporal_client = await Client.connect(
+            settings.temporal_address, namespace=settings.temporal_namespace
+        )
+    if gateway is None:
+        from workflows.session_gateway import SessionGateway
+        from workflows.session_types import SessionConfig
+
+        gateway = SessionGateway(
+            client=temporal_client,
+            session_factory=session_factory,
+            task_queue=settings.task_queue,
+            config=SessionConfig(
+                max_duration_s=settings.session_max_duration_s,
+                charger_lost_s=settings.session_charger_lost_s,
+            ),
+        )
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        # A clean stop writes what is buffered and marks our chargers offline.
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signum, stop.set)
+    async with IngestServer(
+        settings, session_factory, gateway, settings.ocpp_node_id, temporal_client=temporal_client
+    ):
+        await stop.wait()

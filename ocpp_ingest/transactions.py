@@ -1,0 +1,308 @@
+"""Transactions of one charger connection, for both protocol versions: ids,
+meter values (batched, regressions flagged), periodic summaries, and the calls
+into the session workflow (`SessionGateway.start/stop/meter_summary`)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime
+from functools import partial
+
+from db.base import utcnow
+from db.models import MeterValue
+from ocpp_ingest import store
+from ocpp_ingest.context import IngestContext
+from ocpp_ingest.errors import iso
+from ocpp_ingest.meters import Reading
+from ocpp_ingest.store import TxRow
+from workflows.session_types import (
+    MeterSummary,
+    SessionStart,
+    SessionStop,
+    StartAnswer,
+    session_workflow_id,
+)
+
+log = logging.getLogger(__name__)
+
+
+class TransactionTracker:
+    def __init__(self, ctx: IngestContext, *, cp_id: int, ocpp_id: str):
+        self.ctx = ctx
+        self.cp_id = cp_id
+        self.ocpp_id = ocpp_id
+        self._open: dict[str, TxRow] = {}
+        self._last_summary: dict[str, float] = {}
+
+    # -- lookup and allocation ---------------------------------------------
+
+    async def get(self, transaction_id: str) -> TxRow | None:
+        tx = self._open.get(transaction_id)
+        if tx is None:
+            tx = await self.ctx.read(
+                partial(store.load_tx, cp_id=self.cp_id, transaction_id=transaction_id)
+            )
+            if tx is not None and not tx.stopped:
+                self._open[transaction_id] = tx
+        return tx
+
+    async def allocate_v16(
+        self,
+        *,
+        connector: int,
+        id_tag: str,
+        meter_start: int,
+        timestamp_raw: str,
+        started_at: datetime,
+    ) -> TxRow:
+        tx = await self.ctx.write(
+            partial(
+                store.allocate_v16,
+                cp_id=self.cp_id,
+                ocpp_id=self.ocpp_id,
+                connector=connector,
+                id_tag=id_tag,
+                meter_start=meter_start,
+                timestamp_raw=timestamp_raw,
+                started_at=started_at,
+            )
+        )
+        cached = self._open.get(tx.transaction_id)
+        if cached is not None:
+            return cached
+        if not tx.stopped:
+            self._open[tx.transaction_id] = tx
+        return tx
+
+    async def ensure_v201(
+        self,
+        transaction_id: str,
+        *,
+        connector: int | None,
+        started_at: datetime | None,
+    ) -> tuple[TxRow, bool]:
+        tx = await self.get(transaction_id)
+        if tx is not None:
+            return tx, False
+        tx, created = await self.ctx.write(
+            partial(
+                store.ensure_v201,
+                cp_id=self.cp_id,
+                ocpp_id=self.ocpp_id,
+                transaction_id=transaction_id,
+                connector=connector,
+                started_at=started_at,
+            )
+        )
+        if not tx.stopped:
+            self._open[transaction_id] = tx
+        return tx, created
+
+    # -- meter values ---------------------------------------------------------
+
+    async def record_readings(
+        self,
+        readings: list[Reading],
+        *,
+        connector: int,
+        tx: TxRow | None,
+    ) -> None:
+        """Store readings (durably, before the charger gets its answer). A register
+        that went backwards is kept and flagged `regressed`, never priced."""
+        if not readings:
+            return
+        now = utcnow()
+        rows, regressions = [], []
+        for r in readings:
+            regressed = tx is not None and self._regressed(tx, r)
+            if regressed:
+                regressions.append(
+                    {
+                        "energy_wh": r.energy_wh,
+                        "measured_at": iso(r.measured_at),
+                        "previous_wh": tx.last_energy_wh,
+                    }
+                )
+            rows.append(
+                {
+                    "charging_point_id": self.cp_id,
+                    "connector": connector,
+                    "workflow_id": tx.workflow_id if tx else None,
+                    "transaction_id": tx.transaction_id if tx else None,
+                    "measured_at": r.measured_at,
+                    "energy_wh": r.energy_wh,
+                    "power_w": r.power_w,
+                    "regressed": regressed,
+                    "received_at": now,
+                }
+            )
+        waits = [self.ctx.writer.insert_rows(MeterValue, rows)]
+        if regressions:
+            waits.append(
+                self.ctx.write(
+                    partial(
+                        store.record_anomaly,
+                        cp_id=self.cp_id,
+                        kind="meter_regressed",
+                        transaction_id=tx.transaction_id,
+                        detail={"readings": regressions},
+                    )
+                )
+            )
+        for w in waits:
+            await w
+        if tx is not None:
+            self._maybe_summary(tx, readings)
+
+    @staticmethod
+    def _regressed(tx: TxRow, r: Reading) -> bool:
+        if r.energy_wh is None:
+            return False
+        if tx.last_measured_at is not None and r.measured_at < tx.last_measured_at:
+            # A late (queued) reading: only impossible if below the start.
+            return tx.meter_start_wh is not None and r.energy_wh < tx.meter_start_wh
+        base = tx.last_energy_wh if tx.last_energy_wh is not None else tx.meter_start_wh
+        if base is not None and r.energy_wh < base:
+            return True
+        tx.last_energy_wh, tx.last_measured_at = r.energy_wh, r.measured_at
+        return False
+
+    def _maybe_summary(self, tx: TxRow, readings: list[Reading]) -> None:
+        if not tx.session_started or tx.stopped or tx.last_energy_wh is None:
+            return
+        now = time.monotonic()
+        last = self._last_summary.setdefault(tx.transaction_id, now)
+        if now - last < self.ctx.options.meter_summary_interval_s:
+            return
+        self._last_summary[tx.transaction_id] = now
+        power = next((r.power_w for r in reversed(readings) if r.power_w is not None), None)
+        summary = MeterSummary(
+            ocpp_id=self.ocpp_id,
+            transaction_id=tx.transaction_id,
+            energy_wh=tx.last_energy_wh,
+            measured_at=iso(tx.last_measured_at),
+            power_w=power,
+        )
+        self.ctx.spawn(self.ctx.gateway.meter_summary(summary), f"meter summary {tx.workflow_id}")
+
+    # -- session workflow -----------------------------------------------------
+
+    async def start_session(
+        self,
+        tx: TxRow,
+        *,
+        id_tag: str,
+        connector: int,
+        meter_start: int,
+        started_at: datetime,
+    ) -> StartAnswer:
+        """Ask the session workflow; a retry reaches the same workflow and answer."""
+        answer = await self.ctx.gateway.start(
+            SessionStart(
+                ocpp_id=self.ocpp_id,
+                transaction_id=tx.transaction_id,
+                connector=connector,
+                id_tag=id_tag,
+                meter_start_wh=meter_start,
+                started_at=iso(started_at),
+            )
+        )
+        values = dict(
+            session_started=True,
+            auth_status=answer.status,
+            id_tag=id_tag,
+            meter_start_wh=meter_start,
+            connector=connector,
+            started_at=started_at,
+        )
+        # Not awaited: the answer is durable in the session workflow already, and a
+        # retry after a crash asks the workflow again and gets the same answer. The
+        # writer is FIFO, so later writes of this transaction come after this one.
+        self.ctx.spawn(
+            self.ctx.write(partial(store.update_tx, pk=tx.pk, values=values)),
+            f"record start of {tx.workflow_id}",
+        )
+        for key, value in values.items():
+            setattr(tx, key, value)
+        self._last_summary[tx.transaction_id] = time.monotonic()
+        return answer
+
+    async def stop_session(
+        self,
+        tx: TxRow,
+        *,
+        meter_stop: int,
+        stopped_at: datetime,
+        reason: str | None,
+        id_tag: str | None,
+    ) -> None:
+        """Tell the session workflow once; a duplicate stop changes nothing."""
+        if tx.stopped:
+            return
+        highest = max(v for v in (tx.meter_start_wh, tx.last_energy_wh, 0) if v is not None)
+        if meter_stop < highest:
+            # Passed on as the charger sent it; flagged so finance can look.
+            await self.anomaly(
+                "meter_stop_regressed",
+                tx.transaction_id,
+                {"meter_stop_wh": meter_stop, "highest_wh": highest},
+            )
+        if tx.session_started:
+            try:
+                await self.ctx.gateway.stop(
+                    SessionStop(
+                        ocpp_id=self.ocpp_id,
+                        transaction_id=tx.transaction_id,
+                        meter_stop_wh=meter_stop,
+                        stopped_at=iso(stopped_at),
+                        reason=reason or "Local",
+                        id_tag=id_tag,
+                    )
+                )
+            except LookupError as exc:  # the workflow does not know it (any more)
+                await self.anomaly(
+                    "stop_unknown_to_workflow", tx.transaction_id, {"error": str(exc)}
+                )
+        await self.ctx.write(
+            partial(
+                store.update_tx,
+                pk=tx.pk,
+                values=dict(
+                    stopped=True,
+                    stopped_at=stopped_at,
+                    meter_stop_wh=meter_stop,
+                    stop_reason=reason,
+                ),
+            )
+        )
+        tx.stopped = True
+        self._open.pop(tx.transaction_id, None)
+        self._last_summary.pop(tx.transaction_id, None)
+
+    async def anomaly(self, kind: str, transaction_id: str | None, detail: dict) -> None:
+        log.info("charger %s: %s (transaction %s) %s", self.ocpp_id, kind, transaction_id, detail)
+        await self.ctx.write(
+            partial(
+                store.record_anomaly,
+                cp_id=self.cp_id,
+                kind=kind,
+                transaction_id=transaction_id,
+                detail=detail,
+            )
+        )
+
+    def stand_in(self, transaction_id: str) -> TxRow:
+        """An unknown transaction's readings still carry its workflow id."""
+        return TxRow(
+            pk=0,
+            transaction_id=transaction_id,
+            workflow_id=session_workflow_id(self.ocpp_id, transaction_id),
+            connector=0,
+            id_tag=None,
+            meter_start_wh=None,
+            started_at=None,
+            session_started=False,
+            auth_status=None,
+            stopped=True,
+        )

@@ -1,0 +1,185 @@
+"""The buffered database writer of an ingest node (group commit).
+
+Every write of the ingest (meter values, status, transactions, connection state)
+goes through one writer thread that commits in batches: a batch is written when
+it holds `flush_rows` rows or `flush_ms` after its first item, whichever comes
+first. The caller awaits its item, and a charger's message is answered only
+after the batch holding its data has committed: nothing that was answered is
+lost if the process is killed, while hundreds of chargers share one commit.
+
+If a batch fails, it is rolled back and its items are retried one by one, each
+in its own transaction, so one bad item fails alone. The event loop never
+blocks on the database."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
+
+_STOP = object()
+
+
+@dataclass
+class _Item:
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future
+    fn: Callable[[Session], Any] | None = None
+    model: type | None = None
+    rows: list[dict] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        return max(1, len(self.rows))
+
+
+class DbWriter:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        *,
+        flush_rows: int = 500,
+        flush_ms: float = 10.0,
+        name: str = "ocpp-db-writer",
+    ):
+        self._factory = session_factory
+        self._flush_rows = max(1, flush_rows)
+        self._flush_s = max(0.0, flush_ms / 1000)
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._started = False
+        self.batches = 0
+        self.items = 0
+
+    def start(self) -> None:
+        if not self._started:
+            self._started = True
+            self._thread.start()
+
+    async def stop(self) -> None:
+        """Write what is queued, then stop the thread."""
+        if self._started:
+            self._queue.put(_STOP)
+            await asyncio.to_thread(self._thread.join)
+            self._started = False
+
+    def run(self, fn: Callable[[Session], Any]) -> asyncio.Future:
+        """Run `fn(session)` in the next batch; the future resolves after commit."""
+        return self._submit(_Item(*self._loop_future(), fn=fn))
+
+    def insert_rows(self, model: type, rows: list[dict]) -> asyncio.Future:
+        """Insert plain rows (one executemany per model and batch)."""
+        if not rows:
+            fut = asyncio.get_running_loop().create_future()
+            fut.set_result(None)
+            return fut
+        return self._submit(_Item(*self._loop_future(), model=model, rows=rows))
+
+    @staticmethod
+    def _loop_future():
+        loop = asyncio.get_running_loop()
+        return loop, loop.create_future()
+
+    def _submit(self, item: _Item) -> asyncio.Future:
+        if not self._started:
+            raise RuntimeError("DbWriter is not running")
+        self._queue.put(item)
+        return item.future
+
+    # -- writer thread -------------------------------------------------------
+
+    def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            first = self._queue.get()
+            if first is _STOP:
+                break
+            batch, size = [first], first.size
+            deadline = time.monotonic() + self._flush_s
+            while size < self._flush_rows:
+                timeout = deadline - time.monotonic()
+                try:
+                    if timeout > 0:
+                        nxt = self._queue.get(timeout=timeout)
+                    else:
+                        nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is _STOP:
+                    stopping = True
+                    break
+                batch.append(nxt)
+                size += nxt.size
+            self._write(batch)
+        # Drain anything submitted concurrently with stop().
+        rest = []
+        while True:
+            try:
+                nxt = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if nxt is not _STOP:
+                rest.append(nxt)
+        if rest:
+            self._write(rest)
+
+    def _write(self, batch: list[_Item]) -> None:
+        self.batches += 1
+        self.items += len(batch)
+        try:
+            results = self._commit(batch)
+        except Exception as exc:  # noqa: BLE001 - one bad item must fail alone
+            if len(batch) == 1:
+                log.warning("write failed: %s", exc)
+                self._resolve(batch[0], exc=exc)
+                return
+            log.warning("batch of %d failed (%s); retrying items one by one", len(batch), exc)
+            for item in batch:
+                try:
+                    (result,) = self._commit([item])
+                except Exception as item_exc:  # noqa: BLE001
+                    self._resolve(item, exc=item_exc)
+                else:
+                    self._resolve(item, result=result)
+            return
+        for item, result in zip(batch, results, strict=True):
+            self._resolve(item, result=result)
+
+    def _commit(self, batch: list[_Item]) -> list[Any]:
+        results: list[Any] = [None] * len(batch)
+        by_model: dict[type, list[dict]] = {}
+        with self._factory() as session, session.begin():
+            for i, item in enumerate(batch):
+                if item.fn is not None:
+                    results[i] = item.fn(session)
+                    session.flush()
+                else:
+                    by_model.setdefault(item.model, []).extend(item.rows)
+            for model, rows in by_model.items():
+                session.execute(insert(model), rows)
+        return results
+
+    @staticmethod
+    def _resolve(item: _Item, *, result: Any = None, exc: BaseException | None = None) -> None:
+        def settle():
+            if item.future.done():
+                return
+            if exc is not None:
+                item.future.set_exception(exc)
+            else:
+                item.future.set_result(result)
+
+        try:
+            item.loop.call_soon_threadsafe(settle)
+        except RuntimeError:  # loop closed: nobody is waiting any more
+            pass
