@@ -199,6 +199,16 @@ class OcppVersion(enum.StrEnum):
     mixed = "mixed"
 
 
+# What `simulate --demo` drives: db/demo.py's energized chargers and cards.
+DEMO_CHARGERS = (
+    "ACME-DEPOT-01", "ACME-DEPOT-02", "ACME-HOME-001", "PARK-P1-01", "PARK-P1-02",
+    "PARK-P1-03", "PARK-OPEN-01", "KORF-01",
+)
+DEMO_ID_TAGS = (
+    "NL-TNM-C00122045-K", "NL-NUO-C12345678-X", "ACME-JAN-01", "PARK-STAFF-01", "DEADBEEF",
+)
+
+
 @app.command()
 def simulate(
     url: Annotated[
@@ -223,8 +233,23 @@ def simulate(
     id_tags: Annotated[
         list[str] | None, typer.Option("--id-tag", help="Card uid to charge with; repeatable.")
     ] = None,
+    chargers: Annotated[
+        list[str] | None,
+        typer.Option("--charger", help="Simulate this OCPP id (repeatable) instead of --count."),
+    ] = None,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo",
+            help="The demo world's energized chargers, charging with its cards and public"
+            " tokens (and an unknown tag now and then).",
+        ),
+    ] = False,
 ) -> None:
     """Simulate chargers against an OCPP endpoint: boot, heartbeat, charging sessions."""
+    if demo:
+        chargers = chargers or list(DEMO_CHARGERS)
+        id_tags = id_tags or list(DEMO_ID_TAGS)
     try:
         run_simulation = importlib.import_module("ocpp_ingest.simulator").simulate
     except ImportError as exc:
@@ -244,6 +269,7 @@ def simulate(
                 id_prefix=id_prefix,
                 password=password if password is not None else settings.demo_password,
                 id_tags=list(id_tags or []),
+                ids=list(chargers) if chargers else None,
             )
         )
     except KeyboardInterrupt:

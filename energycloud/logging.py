@@ -13,7 +13,14 @@ DATEFMT = "%H:%M:%S"
 LEVELS = ("debug", "info", "warning", "error", "critical")
 
 # Libraries that are chatty at INFO about things an operator does not need.
-_QUIET = {"httpx": logging.WARNING, "httpcore": logging.WARNING, "alembic": logging.WARNING}
+_QUIET = {
+    "httpx": logging.WARNING,
+    "httpcore": logging.WARNING,
+    "alembic": logging.WARNING,
+    # The ocpp library logs every frame at INFO; LOG_LEVEL=debug shows them.
+    "ocpp": logging.WARNING,
+    "websockets.server": logging.WARNING,
+}
 
 
 def setup_logging(level: str = "info") -> None:

@@ -353,10 +353,7 @@ async def run(
             client=temporal_client,
             session_factory=session_factory,
             task_queue=settings.task_queue,
-            config=SessionConfig(
-                max_duration_s=settings.session_max_duration_s,
-                charger_lost_s=settings.session_charger_lost_s,
-            ),
+            config=SessionConfig.from_settings(settings),
         )
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -133,23 +133,26 @@ def simulate(
     id_prefix: str,
     password: str,
     id_tags: list[str],
+    ids: list[str] | None = None,
 ) -> SimulationReport:
     """Run `count` chargers `<id_prefix>0001…` against `url` (the ingest's
     `ws://host:port/ocpp`). `version` is "1.6", "2.0.1" or "mixed". Chargers must
     be pre-approved with `password` (or unknown chargers allowed: they then stay
-    pending until claimed, retrying their boot)."""
+    pending until claimed, retrying their boot). `ids` names the chargers
+    explicitly instead (e.g. the demo world's), and `count` is then ignored."""
     versions = ["1.6", "2.0.1"] if version == "mixed" else [version]
     meter_interval = max(1.0, min(60.0, session_every_s / 6))
+    names = ids or [f"{id_prefix}{i:04d}" for i in range(1, count + 1)]
     chargers = [
         SimulatedCharger(
-            f"{id_prefix}{i:04d}",
+            name,
             password,
             versions[i % len(versions)],
             url,
             meter_interval_s=meter_interval,
             id_tags=id_tags or ["SIM-TAG-1"],
         )
-        for i in range(1, count + 1)
+        for i, name in enumerate(names, start=1)
     ]
     return asyncio.run(
         run_fleet(

@@ -158,6 +158,14 @@ def test_simulate_passes_its_options_to_the_simulator(runner, monkeypatch):
             "id_prefix": "T-",
             "password": "pw",
             "id_tags": ["CARD1", "CARD2"],
+            "ids": None,
         }
     ]
     assert "2 sessions" in result.output
+
+    calls.clear()
+    result = runner.invoke(app, ["simulate", "--demo", "--duration", "5"],
+                           env={"DEMO_PASSWORD": "pw"})
+    assert result.exit_code == 0, result.output
+    [demo] = calls
+    assert "ACME-HOME-001" in demo["ids"] and "NL-TNM-C00122045-K" in demo["id_tags"]
