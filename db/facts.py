@@ -7,11 +7,12 @@ This is the only place that turns ORM rows into the pure inputs of
 from __future__ import annotations
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from db.models import (
     ChargingCard,
     ChargingPoint,
+    Customer,
     Location,
     Organization,
     Partner,
@@ -111,7 +112,20 @@ def session_snapshot(
     session: Session, *, workflow_id: str, ocpp_id: str, id_tag: str
 ) -> SessionSnapshot:
     """Decide a session at its start and freeze everything it will be settled on."""
-    cp = session.scalar(select(ChargingPoint).where(ChargingPoint.ocpp_id == ocpp_id))
+    # One query for the charging point and every layer above it: this runs at
+    # the start of every session, while the charger waits for its answer.
+    org = joinedload(ChargingPoint.location).joinedload(Location.organization)
+    cp = session.scalar(
+        select(ChargingPoint)
+        .where(ChargingPoint.ocpp_id == ocpp_id)
+        .options(
+            joinedload(ChargingPoint.rate),
+            joinedload(ChargingPoint.location).joinedload(Location.rate),
+            org.joinedload(Organization.rate),
+            org.joinedload(Organization.parent).joinedload(Organization.rate),
+            org.joinedload(Organization.customer).joinedload(Customer.partner),
+        )
+    )
     if cp is None or cp.location_id is None:
         return _refused(workflow_id, ocpp_id, id_tag, f"charging point {ocpp_id} is not in service")
     if cp.state == ChargingPointState.REMOVED:
