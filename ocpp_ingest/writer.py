@@ -166,7 +166,7 @@ class DbWriter:
                 else:
                     by_model.setdefault(item.model, []).extend(item.rows)
             for model, rows in by_model.items():
-                session.execute(insert(model), rows)
+                session.execute(_insert_statement(session, model), rows)
         return results
 
     @staticmethod
@@ -183,3 +183,18 @@ class DbWriter:
             item.loop.call_soon_threadsafe(settle)
         except RuntimeError:  # loop closed: nobody is waiting any more
             pass
+
+
+def _insert_statement(session, model):
+    """A plain INSERT, or for tables whose rows are idempotent facts (meter
+    readings a charger may send twice) one that skips rows already stored."""
+    if not getattr(model, "insert_ignores_duplicates", False):
+        return insert(model)
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    else:  # pragma: no cover - only the two supported backends
+        return insert(model)
+    return dialect_insert(model).on_conflict_do_nothing()

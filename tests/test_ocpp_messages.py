@@ -593,3 +593,24 @@ async def test_firmware_and_security_notifications_are_acknowledged(session_fact
                         ],
                     )
                 )
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+async def test_a_retried_meter_values_message_stores_its_readings_once(session_factory, version):
+    pre_approve(session_factory, "CP-REMETER")
+    gateway = RecordingGateway()
+    async with running_ingest(session_factory, gateway) as server:
+        async with charger(server, "CP-REMETER", version) as sim:
+            if version == "1.6":
+                message = c16.MeterValues(
+                    connector_id=1,
+                    meter_value=[_sample16("2024-05-01T08:30:00Z", "350")],
+                )
+            else:
+                message = c201.MeterValues(
+                    evse_id=1, meter_value=[_sample201("2024-05-01T08:30:00Z", 350)]
+                )
+            await sim.call(message)
+            await sim.call(message)  # the answer was lost; the charger sends it again
+    stored = rows(session_factory, select(MeterValue.energy_wh))
+    assert stored == [350]

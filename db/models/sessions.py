@@ -92,7 +92,16 @@ class MeterValue(Base):
     signal each: workflow histories stay small; ARCHITECTURE.md)."""
 
     __tablename__ = "meter_values"
-    __table_args__ = (Index("ix_meter_values_session", "workflow_id", "measured_at"),)
+    __table_args__ = (
+        Index("ix_meter_values_session", "workflow_id", "measured_at"),
+        # A MeterValues retried after a lost answer carries the same readings:
+        # the writer inserts with ON CONFLICT DO NOTHING against this key.
+        UniqueConstraint(
+            "charging_point_id", "connector", "measured_at", "energy_wh",
+            name="uq_meter_values_reading",
+        ),
+    )
+    insert_ignores_duplicates = True
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     charging_point_id: Mapped[int] = mapped_column(ForeignKey("charging_points.id"), index=True)
     connector: Mapped[int] = mapped_column(Integer, default=0)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 03:41:06.331542
+Create Date: 2026-11-24 04:45:49.824361
 """
 # Generated: long SQL expressions stay on one line.
 # ruff: noqa: E501
@@ -639,6 +639,13 @@ def upgrade() -> None:
             name=op.f("fk_meter_values_charging_point_id_charging_points"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_meter_values")),
+        sa.UniqueConstraint(
+            "charging_point_id",
+            "connector",
+            "measured_at",
+            "energy_wh",
+            name="uq_meter_values_reading",
+        ),
     )
     with op.batch_alter_table("meter_values", schema=None) as batch_op:
         batch_op.create_index(
