@@ -1,0 +1,2 @@
+"""Rendering the monthly documents to PDF with WeasyPrint (templates in
+invoices/templates/)."""
