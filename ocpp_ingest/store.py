@@ -8,9 +8,11 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, case, insert, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from db.base import UTCDateTime, utcnow
 from db.models import (
@@ -150,6 +152,23 @@ def sweep_offline(session: Session, *, cutoff: datetime, keep: list[int] = ()) -
 
 # -- messages ------------------------------------------------------------------
 
+# Built once: a statement object reused keeps its compiled form and cache key.
+_STATUS_HISTORY_INSERT = insert(ConnectorStatusHistory.__table__)
+_C = Connector.__table__
+_CONNECTOR_MINE = (
+    _C.c.charging_point_id == bindparam("cp_id"),
+    _C.c.number == bindparam("b_number"),
+)
+_CONNECTOR_STATUS_UPDATE = (
+    update(_C)
+    .where(
+        *_CONNECTOR_MINE,
+        or_(_C.c.status_at.is_(None), _C.c.status_at <= bindparam("b_at", type_=UTCDateTime())),
+    )
+    .values(status=bindparam("b_status"), status_at=bindparam("b_at", type_=UTCDateTime()))
+)
+_CONNECTOR_FIND = select(_C.c.id).where(*_CONNECTOR_MINE)
+
 
 def record_boot(
     session: Session,
@@ -193,8 +212,9 @@ def record_status(
     """History always; the current status only if this report is not older than
     the one we hold (queued messages arrive late). Core statements: this runs for
     every StatusNotification of every charger."""
-    session.execute(
-        insert(ConnectorStatusHistory),
+    connection = session.connection()
+    connection.execute(
+        _STATUS_HISTORY_INSERT,
         [
             {
                 "charging_point_id": cp_id,
@@ -222,14 +242,9 @@ def record_status(
         elif reported_at >= current.status_at:
             current.status, current.error_code, current.status_at = status, error_code, reported_at
         return
-    t = Connector.__table__
-    mine = (t.c.charging_point_id == cp_id, t.c.number == connector)
-    updated = session.execute(
-        update(t)
-        .where(*mine, or_(t.c.status_at.is_(None), t.c.status_at <= reported_at))
-        .values(status=status, status_at=reported_at)
-    ).rowcount
-    if not updated and session.execute(select(t.c.id).where(*mine)).first() is None:
+    params = {"cp_id": cp_id, "b_number": connector, "b_status": status, "b_at": reported_at}
+    updated = connection.execute(_CONNECTOR_STATUS_UPDATE, params).rowcount
+    if not updated and connection.execute(_CONNECTOR_FIND, params).first() is None:
         session.add(
             Connector(
                 charging_point_id=cp_id, number=connector, status=status, status_at=reported_at
@@ -280,6 +295,37 @@ def record_anomaly(
 # -- transactions --------------------------------------------------------------
 
 
+_TX = OcppTransaction.__table__
+_TX_STATE = OcppTransactionState.__table__
+# TxRow's fields in order, up to `stopped`.
+_TX_ROW_COLUMNS = (
+    _TX.c.id,
+    _TX.c.transaction_id,
+    _TX.c.workflow_id,
+    _TX_STATE.c.connector,
+    _TX_STATE.c.id_tag,
+    _TX_STATE.c.meter_start_wh,
+    _TX_STATE.c.started_at,
+    _TX_STATE.c.session_started,
+    _TX_STATE.c.auth_status,
+    _TX_STATE.c.stopped,
+)
+
+# Built once: a statement object reused keeps its compiled form and cache key.
+_ALLOC_FIND = (
+    select(*_TX_ROW_COLUMNS)
+    .select_from(_TX.join(_TX_STATE, _TX_STATE.c.ocpp_transaction_id == _TX.c.id))
+    .where(_TX.c.charging_point_id == bindparam("cp_id"), _TX.c.dedupe_key == bindparam("key"))
+)
+_ALLOC_INSERT = insert(_TX)
+_ALLOC_NAME = (
+    update(_TX)
+    .where(_TX.c.id == bindparam("pk"))
+    .values(transaction_id=bindparam("tid"), workflow_id=bindparam("wid"))
+)
+_STATE_INSERT = insert(_TX_STATE)
+
+
 def _tx_row(tx: OcppTransaction, state: OcppTransactionState) -> TxRow:
     return TxRow(
         pk=tx.id,
@@ -309,37 +355,50 @@ def allocate_v16(
     """The integer transaction id of an OCPP 1.6 StartTransaction. A retried
     StartTransaction (same connector, tag, meter and timestamp) gets the same id."""
     key = f"{connector}:{id_tag}:{meter_start}:{timestamp_raw}"
-    found = session.execute(
-        select(OcppTransaction, OcppTransactionState)
-        .join(OcppTransactionState, OcppTransactionState.ocpp_transaction_id == OcppTransaction.id)
-        .where(OcppTransaction.charging_point_id == cp_id, OcppTransaction.dedupe_key == key)
-    ).first()
+    # Core statements (this runs for every StartTransaction): no ORM objects, no
+    # unit-of-work flushes; the same rows and the same statements' effect.
+    connection = session.connection()
+    found = connection.execute(_ALLOC_FIND, {"cp_id": cp_id, "key": key}).first()
     if found:
-        return _tx_row(*found)
-    tx = OcppTransaction(
-        charging_point_id=cp_id,
-        dedupe_key=key,
-        transaction_id="",
-        workflow_id=f"allocating:{uuid.uuid4()}",
+        return TxRow(*found)
+    pk = connection.execute(
+        _ALLOC_INSERT,
+        {
+            "charging_point_id": cp_id,
+            "dedupe_key": key,
+            "transaction_id": "",
+            "workflow_id": f"allocating:{uuid.uuid4()}",
+        },
+    ).inserted_primary_key[0]  # the row id is the transaction id
+    transaction_id = str(pk)
+    workflow_id = session_workflow_id(ocpp_id, transaction_id)
+    connection.execute(_ALLOC_NAME, {"pk": pk, "tid": transaction_id, "wid": workflow_id})
+    connection.execute(
+        _STATE_INSERT,
+        {
+            "ocpp_transaction_id": pk,
+            "charging_point_id": cp_id,
+            "transaction_id": transaction_id,
+            "workflow_id": workflow_id,
+            "protocol": "ocpp1.6",
+            "connector": connector,
+            "id_tag": id_tag,
+            "meter_start_wh": meter_start,
+            "started_at": started_at,
+        },
     )
-    session.add(tx)
-    session.flush()  # the row id is the transaction id
-    tx.transaction_id = str(tx.id)
-    tx.workflow_id = session_workflow_id(ocpp_id, tx.transaction_id)
-    state = OcppTransactionState(
-        ocpp_transaction_id=tx.id,
-        charging_point_id=cp_id,
-        transaction_id=tx.transaction_id,
-        workflow_id=tx.workflow_id,
-        protocol="ocpp1.6",
+    return TxRow(
+        pk=pk,
+        transaction_id=transaction_id,
+        workflow_id=workflow_id,
         connector=connector,
         id_tag=id_tag,
         meter_start_wh=meter_start,
         started_at=started_at,
+        session_started=False,
+        auth_status=None,
+        stopped=False,
     )
-    session.add(state)
-    session.flush()
-    return _tx_row(tx, state)
 
 
 def ensure_v201(
@@ -405,12 +464,27 @@ def load_tx(session: Session, *, cp_id: int, transaction_id: str) -> TxRow | Non
     return row
 
 
+_UPDATE_TX: dict[tuple[str, ...], Any] = {}
+
+
 def update_tx(session: Session, *, pk: int, values: dict) -> None:
-    session.execute(
-        update(OcppTransactionState)
-        .where(OcppTransactionState.ocpp_transaction_id == pk)
-        .values(**values)
-    )
+    """A Core UPDATE (this runs for every start and stop); an object of the same
+    row already loaded in this session (an allocation earlier in the same batch)
+    gets the values too, as an ORM update would give it."""
+    keys = tuple(values)
+    stmt = _UPDATE_TX.get(keys)
+    if stmt is None:
+        t = OcppTransactionState.__table__
+        stmt = _UPDATE_TX[keys] = (
+            update(t)
+            .where(t.c.ocpp_transaction_id == bindparam("pk_"))
+            .values({k: bindparam(f"v_{k}") for k in keys})
+        )
+    session.connection().execute(stmt, {"pk_": pk, **{f"v_{k}": v for k, v in values.items()}})
+    loaded = session.identity_map.get(session.identity_key(OcppTransactionState, pk))
+    if loaded is not None:
+        for key, value in values.items():
+            set_committed_value(loaded, key, value)
 
 
 def active_transaction(session: Session, *, cp_id: int, connector: int) -> TxRow | None:

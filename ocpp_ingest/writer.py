@@ -141,19 +141,20 @@ class DbWriter:
         except Exception as exc:  # noqa: BLE001 - one bad item must fail alone
             if len(batch) == 1:
                 log.warning("write failed: %s", exc)
-                self._resolve(batch[0], exc=exc)
+                self._resolve([(batch[0], None, exc)])
                 return
             log.warning("batch of %d failed (%s); retrying items one by one", len(batch), exc)
+            outcomes = []
             for item in batch:
                 try:
                     (result,) = self._commit([item])
                 except Exception as item_exc:  # noqa: BLE001
-                    self._resolve(item, exc=item_exc)
+                    outcomes.append((item, None, item_exc))
                 else:
-                    self._resolve(item, result=result)
+                    outcomes.append((item, result, None))
+            self._resolve(outcomes)
             return
-        for item, result in zip(batch, results, strict=True):
-            self._resolve(item, result=result)
+        self._resolve([(item, result, None) for item, result in zip(batch, results, strict=True)])
 
     def _commit(self, batch: list[_Item]) -> list[Any]:
         results: list[Any] = [None] * len(batch)
@@ -165,36 +166,60 @@ class DbWriter:
                     session.flush()
                 else:
                     by_model.setdefault(item.model, []).extend(item.rows)
-            for model, rows in by_model.items():
-                session.execute(_insert_statement(session, model), rows)
+            if by_model:
+                connection = session.connection()
+                for model, rows in by_model.items():
+                    connection.execute(_insert_statement(connection, model), rows)
         return results
 
     @staticmethod
-    def _resolve(item: _Item, *, result: Any = None, exc: BaseException | None = None) -> None:
-        def settle():
-            if item.future.done():
-                return
-            if exc is not None:
-                item.future.set_exception(exc)
-            else:
-                item.future.set_result(result)
+    def _resolve(outcomes: list[tuple[_Item, Any, BaseException | None]]) -> None:
+        """Settle the futures of a batch: one wake-up per event loop, not per item
+        (each call_soon_threadsafe writes to the loop's self-pipe)."""
+        by_loop: dict[asyncio.AbstractEventLoop, list] = {}
+        for outcome in outcomes:
+            by_loop.setdefault(outcome[0].loop, []).append(outcome)
 
-        try:
-            item.loop.call_soon_threadsafe(settle)
-        except RuntimeError:  # loop closed: nobody is waiting any more
-            pass
+        def settle(settled):
+            for item, result, exc in settled:
+                if item.future.done():
+                    continue
+                if exc is not None:
+                    item.future.set_exception(exc)
+                else:
+                    item.future.set_result(result)
+
+        for loop, settled in by_loop.items():
+            try:
+                loop.call_soon_threadsafe(settle, settled)
+            except RuntimeError:  # loop closed: nobody is waiting any more
+                pass
 
 
-def _insert_statement(session, model):
-    """A plain INSERT, or for tables whose rows are idempotent facts (meter
-    readings a charger may send twice) one that skips rows already stored."""
-    if not getattr(model, "insert_ignores_duplicates", False):
-        return insert(model)
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    else:  # pragma: no cover - only the two supported backends
-        return insert(model)
-    return dialect_insert(model).on_conflict_do_nothing()
+_INSERTS: dict[tuple[str, type], Any] = {}
+
+
+def _insert_statement(connection, model):
+    """A plain Core INSERT into the model's table (the rows' keys are column names;
+    no ORM bulk-insert machinery per batch), or for tables whose rows are
+    idempotent facts (meter readings a charger may send twice) one that skips
+    rows already stored. Built once per dialect and model."""
+    dialect = connection.dialect.name
+    key = (dialect, model)
+    stmt = _INSERTS.get(key)
+    if stmt is None:
+        table = model.__table__
+        if not getattr(model, "insert_ignores_duplicates", False):
+            stmt = insert(table)
+        elif dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+
+            stmt = dialect_insert(table).on_conflict_do_nothing()
+        elif dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+
+            stmt = dialect_insert(table).on_conflict_do_nothing()
+        else:  # pragma: no cover - only the two supported backends
+            stmt = insert(table)
+        _INSERTS[key] = stmt
+    return stmt
