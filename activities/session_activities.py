@@ -37,6 +37,7 @@ from workflows.session_types import (
     SettleInput,
     SplitInput,
     SplitResult,
+    session_workflow_id,
 )
 
 log = logging.getLogger(__name__)
@@ -56,8 +57,6 @@ class SessionActivities:
     @activity.defn(name="authorize_session")
     def authorize_session(self, start: SessionStart) -> SessionSnapshot:
         """Decide the session and record it (state active or rejected)."""
-        from workflows.session_types import session_workflow_id
-
         workflow_id = session_workflow_id(start.ocpp_id, start.transaction_id)
         with transaction(self.session_factory) as session:
             snapshot = session_snapshot(

@@ -180,6 +180,3 @@ def session_snapshot(
         time_zone=cp.location.time_zone,
     )
 
-
-def location_of(session: Session, charging_point_id: int) -> Location:
-    return session.get(ChargingPoint, charging_point_id).location

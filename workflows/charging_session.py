@@ -59,12 +59,14 @@ class ChargingSessionWorkflow:
         self._flags: list[str] = []
         self._result: SessionResult | None = None
         self._meter_start_wh = 0
+        self._transaction_id = ""
         self._last_heard = None
         self._stop_requested_at = None
 
     @workflow.run
     async def run(self, data: SessionInput) -> SessionResult:
         start, config = data.start, data.config
+        self._transaction_id = start.transaction_id
         self._meter_start_wh = start.meter_start_wh
         self._snapshot = await workflow.execute_local_activity(
             "authorize_session",
@@ -162,7 +164,7 @@ class ChargingSessionWorkflow:
         )
         self._stop = SessionStop(
             ocpp_id=self._snapshot.ocpp_id,
-            transaction_id=workflow.info().workflow_id.rsplit(":", 1)[-1],
+            transaction_id=self._transaction_id,
             meter_stop_wh=max(last_wh, self._meter_start_wh),
             stopped_at=stopped_at,
             reason=reason,
