@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from db.base import utcnow
 from db.models.ledger import ENTRY_OPEN, ENTRY_POSTED, LedgerEntry, LedgerPosting
+from domain.errors import Conflict
 from domain.ledger import JournalEntry, LedgerError, Posting
 
 __all__ = [
@@ -38,8 +39,10 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
-class IdempotencyConflict(LedgerError):
+class IdempotencyConflict(LedgerError, Conflict):
     """The key is already posted with a different money movement."""
+
+    code = "ledger.idempotency_conflict"
 
 
 @dataclass(frozen=True)

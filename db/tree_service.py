@@ -28,11 +28,26 @@ from db.models import (
     WhitelistEntry,
 )
 from domain.enums import AccessMode, CardKind, CardStatus, ChargingPointState, Role
+from domain.errors import Conflict, Invalid, NotFound
 from energycloud.passwords import hash_password
 
 
-class TreeError(ValueError):
+class TreeError(Invalid):
     """Bad input to the tree: the message says what is wrong and how to fix it."""
+
+    code = "tree.invalid"
+
+
+class TreeNotFound(TreeError, NotFound):
+    """A referenced row (customer, rate, organization, ...) does not exist."""
+
+    code = "tree.not_found"
+
+
+class TreeConflict(TreeError, Conflict):
+    """The name, OCPP id, e-mail or card uid is already taken."""
+
+    code = "tree.conflict"
 
 
 def _decimal(name: str, value) -> Decimal:
@@ -50,7 +65,7 @@ def _decimal(name: str, value) -> Decimal:
 def _get(session: Session, model, id_: int | None, what: str):
     obj = session.get(model, id_) if id_ is not None else None
     if obj is None:
-        raise TreeError(f"{what} {id_} does not exist")
+        raise TreeNotFound(f"{what} {id_} does not exist")
     return obj
 
 
@@ -68,7 +83,7 @@ def create_partner(
     if kickback > 100:
         raise TreeError("subscription_kickback_percent must be between 0 and 100")
     if session.scalar(select(Partner.id).where(Partner.name == name)) is not None:
-        raise TreeError(f"a partner named {name!r} already exists")
+        raise TreeConflict(f"a partner named {name!r} already exists")
     partner = Partner(
         name=name,
         display_name=display_name or name,
@@ -243,7 +258,7 @@ def add_charging_point(
         raise TreeError("OCPP id must be 1–48 characters without '/'")
     existing = session.scalar(select(ChargingPoint).where(ChargingPoint.ocpp_id == ocpp_id))
     if existing is not None:
-        raise TreeError(f"OCPP id {ocpp_id!r} is already registered to another charging point")
+        raise TreeConflict(f"OCPP id {ocpp_id!r} is already registered to another charging point")
     if connectors < 1:
         raise TreeError("a charging point has at least one connector")
     if rate_id is not None:
@@ -283,7 +298,7 @@ def create_user(
     role = Role(role)
     email = email.strip().lower()
     if session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise TreeError(f"a user with e-mail {email} already exists")
+        raise TreeConflict(f"a user with e-mail {email} already exists")
     if organization_id is not None:
         org = _get(session, Organization, organization_id, "organization")
         if customer_id is not None and org.customer_id != customer_id:
@@ -377,7 +392,7 @@ def _check_uid_free(session: Session, uid: str) -> None:
     if not uid.strip():
         raise TreeError("a card needs a uid")
     if session.scalar(select(ChargingCard.id).where(ChargingCard.uid == uid)) is not None:
-        raise TreeError(f"card uid {uid!r} is already registered")
+        raise TreeConflict(f"card uid {uid!r} is already registered")
 
 
 def whitelist_card(

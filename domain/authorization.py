@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain.enums import AccessMode, CardKind, CardStatus, Category
+from domain.errors import Invalid
 
 __all__ = ["AuthorizationDecision", "CardFacts", "PointFacts", "authorize"]
 
@@ -122,7 +123,7 @@ def authorize(point: PointFacts, card: CardFacts | None, uid: str) -> Authorizat
             return decide(False, Category.REJECTED, f"{label} refused: {problem}, not whitelisted")
         return decide(True, Category.ROAMING, f"{label} accepted for roaming, eMSP {card.emsp_id}")
 
-    raise ValueError(f"unknown access mode: {mode!r}")
+    raise Invalid(f"unknown access mode: {mode!r}")
 
 
 def _free_or_reimbursed(decide, point: PointFacts, card: CardFacts | None, why: str):

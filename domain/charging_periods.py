@@ -30,6 +30,7 @@ from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from domain.errors import Invalid
 from domain.tariff import Tariff, to_decimal
 
 ZERO = Decimal(0)
@@ -42,11 +43,11 @@ def utc(value: datetime | str, what: str = "timestamp") -> datetime:
         try:
             value = datetime.fromisoformat(value)
         except ValueError:
-            raise ValueError(f"{what}: not an RFC 3339 timestamp: {value!r}") from None
+            raise Invalid(f"{what}: not an RFC 3339 timestamp: {value!r}") from None
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
     if not isinstance(value, datetime) or value.tzinfo is None:
-        raise ValueError(f"{what}: must be a timezone-aware datetime, got {value!r}")
+        raise Invalid(f"{what}: must be a timezone-aware datetime, got {value!r}")
     return value.astimezone(UTC)
 
 
@@ -54,7 +55,7 @@ def zone(time_zone: str) -> ZoneInfo:
     try:
         return ZoneInfo(time_zone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"time_zone: unknown IANA time zone {time_zone!r}") from None
+        raise Invalid(f"time_zone: unknown IANA time zone {time_zone!r}") from None
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ class MeterSample:
         for name in ("energy_wh", "power_w"):
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-                raise ValueError(f"MeterSample.{name}: must be an int, got {value!r}")
+                raise Invalid(f"MeterSample.{name}: must be an int, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ class SessionFacts:
         object.__setattr__(self, "start", utc(self.start, "start"))
         object.__setattr__(self, "stop", utc(self.stop, "stop"))
         if self.stop < self.start:
-            raise ValueError(f"stop {self.stop} is before start {self.start}")
+            raise Invalid(f"stop {self.stop} is before start {self.start}")
         zone(self.time_zone)
         # Chargers resend and reorder meter values (DOMAIN.md §9): order by time.
         object.__setattr__(self, "samples", tuple(sorted(self.samples, key=lambda s: s.at)))
@@ -118,25 +119,25 @@ class ChargingPeriod:
             if value is not None:
                 value = to_decimal(value, name)
                 if value < 0:
-                    raise ValueError(f"{name}: must not be negative (got {value})")
+                    raise Invalid(f"{name}: must not be negative (got {value})")
                 object.__setattr__(self, name, value)
 
     @classmethod
     def from_ocpi(cls, d: dict) -> ChargingPeriod:
         if not isinstance(d, dict) or "start_date_time" not in d:
-            raise ValueError("charging period: needs start_date_time and dimensions")
+            raise Invalid("charging period: needs start_date_time and dimensions")
         values: dict[str, Any] = {}
         for dim in d.get("dimensions") or []:
             if not isinstance(dim, dict) or "volume" not in dim:
-                raise ValueError(f"charging period: not a CdrDimension: {dim!r}")
+                raise Invalid(f"charging period: not a CdrDimension: {dim!r}")
             kind, volume = dim.get("type"), dim["volume"]
             name = _VOLUME_DIMENSIONS.get(kind) or _POWER_DIMENSIONS.get(kind)
             if kind == "RESERVATION_TIME":
                 continue  # reservations are not priced by this engine (see pricing.py)
             if name is None:
-                raise ValueError(f"charging period: unknown dimension type {kind!r}")
+                raise Invalid(f"charging period: unknown dimension type {kind!r}")
             if name in values:
-                raise ValueError(f"charging period: dimension {kind} given twice")
+                raise Invalid(f"charging period: dimension {kind} given twice")
             values[name] = volume
         return cls(d["start_date_time"], **values)
 

@@ -26,6 +26,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from domain.errors import Invalid
 from domain.money import vat_cents
 
 __all__ = [
@@ -153,7 +154,7 @@ class Document:
         object.__setattr__(self, "lines", tuple(self.lines))
         object.__setattr__(self, "notes", tuple(self.notes))
         if self.kind is DocumentKind.CREDIT_NOTE and not self.corrects_number:
-            raise ValueError("a credit note references the document it corrects")
+            raise Invalid("a credit note references the document it corrects")
 
     @property
     def key(self) -> str:

@@ -13,12 +13,15 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from domain.enums import AccessMode, Source
+from domain.errors import Invalid
 
 T = TypeVar("T")
 
 
-class NoEffectiveValue(ValueError):
+class NoEffectiveValue(Invalid):
     """Every level says "inherited" and the top has nothing: the tree is misconfigured."""
+
+    code = "tree.no_effective_value"
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from domain.enums import Category
+from domain.errors import Invalid
 from domain.split import SessionSplit
 
 ACCOUNT_PATTERN = re.compile(r"[a-z_]+(:[A-Za-z0-9_.\-]+)+")
@@ -53,8 +54,10 @@ CASH_BANK = "cash:bank"
 CLEARING_PSP = "clearing:psp"
 
 
-class LedgerError(ValueError):
+class LedgerError(Invalid):
     """A journal entry that must not exist (unbalanced, malformed)."""
+
+    code = "ledger.invalid"
 
 
 class EntryKind(StrEnum):

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from domain.errors import Invalid
+
 CENT = Decimal("0.01")
 
 
@@ -27,7 +29,7 @@ def parse_decimal(value: str | int | Decimal) -> Decimal:
         raise TypeError("prices must be given as strings or Decimal, never float")
     result = Decimal(value)
     if not result.is_finite():
-        raise ValueError(f"not a finite number: {value!r}")
+        raise Invalid(f"not a finite number: {value!r}")
     return result
 
 
@@ -58,7 +60,7 @@ class Money:
         if not isinstance(self.cents, int) or isinstance(self.cents, bool):
             raise TypeError(f"Money.cents must be int, not {type(self.cents).__name__}")
         if len(self.currency) != 3 or not self.currency.isupper():
-            raise ValueError(f"not an ISO 4217 currency code: {self.currency!r}")
+            raise Invalid(f"not an ISO 4217 currency code: {self.currency!r}")
 
     @classmethod
     def zero(cls, currency: str = "EUR") -> Money:
@@ -72,7 +74,7 @@ class Money:
         if not isinstance(other, Money):
             raise TypeError(f"cannot combine Money with {type(other).__name__}")
         if other.currency != self.currency:
-            raise ValueError(f"currency mismatch: {self.currency} vs {other.currency}")
+            raise Invalid(f"currency mismatch: {self.currency} vs {other.currency}")
 
     def __add__(self, other: Money) -> Money:
         self._same(other)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from domain.enums import Category
+from domain.errors import Invalid
 from domain.money import round_half_up, to_cents
 
 __all__ = ["SessionSplit", "kickback_cents", "split_session", "subscription_fee_cents"]
@@ -104,9 +105,9 @@ def subscription_fee_cents(
     _require_int("billable_days", billable_days)
     _require_int("days_in_month", days_in_month)
     if not 28 <= days_in_month <= 31:
-        raise ValueError(f"a month has 28 to 31 days, not {days_in_month}")
+        raise Invalid(f"a month has 28 to 31 days, not {days_in_month}")
     if not 0 <= billable_days <= days_in_month:
-        raise ValueError(f"billable days {billable_days} not within 0..{days_in_month}")
+        raise Invalid(f"billable days {billable_days} not within 0..{days_in_month}")
     if isinstance(monthly_fee, Decimal):
         fee_cents = monthly_fee * 100
     elif isinstance(monthly_fee, int) and not isinstance(monthly_fee, bool):
@@ -130,11 +131,11 @@ def _require_int(name: str, value: object) -> None:
     if not isinstance(value, int) or isinstance(value, bool):
         raise TypeError(f"{name} must be int, not {type(value).__name__}")
     if value < 0:
-        raise ValueError(f"{name} must not be negative: {value}")
+        raise Invalid(f"{name} must not be negative: {value}")
 
 
 def _require_decimal(name: str, value: object) -> None:
     if not isinstance(value, Decimal):
         raise TypeError(f"{name} must be Decimal, not {type(value).__name__}")
     if not value.is_finite() or value < 0:
-        raise ValueError(f"{name} must be a finite, non-negative Decimal: {value}")
+        raise Invalid(f"{name} must be a finite, non-negative Decimal: {value}")

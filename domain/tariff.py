@@ -19,6 +19,8 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
+from domain.errors import Invalid
+
 DIMENSIONS = ("ENERGY", "FLAT", "TIME", "PARKING_TIME")  # mod_tariffs §TariffDimensionType
 DAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
 RESERVATION_TYPES = ("RESERVATION", "RESERVATION_EXPIRES")  # §ReservationRestrictionType
@@ -31,37 +33,37 @@ _DATE_RE = re.compile(r"([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
 def to_decimal(value: Any, what: str) -> Decimal:
     """A JSON number or string as an exact Decimal (floats via their shortest repr)."""
     if isinstance(value, bool) or not isinstance(value, (Decimal, int, float, str)):
-        raise ValueError(f"{what}: not a number: {value!r}")
+        raise TariffError(f"{what}: not a number: {value!r}")
     try:
         result = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
     except ArithmeticError:
-        raise ValueError(f"{what}: not a number: {value!r}") from None
+        raise TariffError(f"{what}: not a number: {value!r}") from None
     if not result.is_finite():
-        raise ValueError(f"{what}: not a finite number: {value!r}")
+        raise TariffError(f"{what}: not a finite number: {value!r}")
     return result
 
 
 def _non_negative(value: Any, what: str) -> Decimal:
     result = to_decimal(value, what)
     if result < 0:
-        raise ValueError(f"{what}: must not be negative (got {value})")
+        raise TariffError(f"{what}: must not be negative (got {value})")
     return result
 
 
 def _whole(value: Any, what: str) -> int:
     number = to_decimal(value, what)
     if number != number.to_integral_value():
-        raise ValueError(f"{what}: must be a whole number (got {value})")
+        raise TariffError(f"{what}: must be a whole number (got {value})")
     return int(number)
 
 
 def _time_of_day(value: Any, what: str) -> time:
     if isinstance(value, time):
         if value.second or value.microsecond or value.tzinfo:
-            raise ValueError(f"{what}: must be a local HH:MM time (got {value})")
+            raise TariffError(f"{what}: must be a local HH:MM time (got {value})")
         return value
     if not isinstance(value, str) or not _TIME_RE.fullmatch(value):
-        raise ValueError(f"{what}: must be 'HH:MM' in 24h format, e.g. '07:30' (got {value!r})")
+        raise TariffError(f"{what}: must be 'HH:MM' in 24h format, e.g. '07:30' (got {value!r})")
     return time(int(value[:2]), int(value[3:]))
 
 
@@ -69,20 +71,26 @@ def _day(value: Any, what: str) -> date:
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
     if not isinstance(value, str) or not _DATE_RE.fullmatch(value):
-        raise ValueError(f"{what}: must be 'YYYY-MM-DD' (got {value!r})")
+        raise TariffError(f"{what}: must be 'YYYY-MM-DD' (got {value!r})")
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"{what}: no such date: {value!r}") from None
+        raise TariffError(f"{what}: no such date: {value!r}") from None
 
 
-class _ObjectError(ValueError):
+class TariffError(Invalid):
+    """A tariff that is not valid OCPI 2.2.1; the sentence names the field."""
+
+    code = "tariff.invalid"
+
+
+class _ObjectError(TariffError):
     """A problem with a whole JSON object rather than with one of its fields."""
 
 
 def _nest(prefix: str, exc: ValueError) -> ValueError:
     """The error of a nested object, prefixed with where it sits ("elements[2].price")."""
-    return ValueError(f"{prefix}{': ' if isinstance(exc, _ObjectError) else '.'}{exc}")
+    return TariffError(f"{prefix}{': ' if isinstance(exc, _ObjectError) else '.'}{exc}")
 
 
 def _check_keys(d: Any, allowed: set[str]) -> dict:
@@ -107,12 +115,12 @@ class PriceComponent:
 
     def __post_init__(self) -> None:
         if self.type not in DIMENSIONS:
-            raise ValueError(f"type: unknown price component type {self.type!r}, "
+            raise TariffError(f"type: unknown price component type {self.type!r}, "
                              f"expected one of {', '.join(DIMENSIONS)}")
         object.__setattr__(self, "price", _non_negative(self.price, "price"))
         step = _whole(self.step_size, "step_size")
         if step < 1:
-            raise ValueError(f"step_size: must be a whole number >= 1 (got {self.step_size})")
+            raise TariffError(f"step_size: must be a whole number >= 1 (got {self.step_size})")
         object.__setattr__(self, "step_size", step)
         if self.vat is not None:
             object.__setattr__(self, "vat", _non_negative(self.vat, "vat"))
@@ -122,7 +130,7 @@ class PriceComponent:
         _check_keys(d, {"type", "price", "vat", "step_size"})
         for key in ("type", "price", "step_size"):
             if key not in d:
-                raise ValueError(f"{key}: required")
+                raise TariffError(f"{key}: required")
         return cls(d["type"], d["price"], d["step_size"], d.get("vat"))
 
     def to_ocpi(self, as_numbers: bool = False) -> dict:
@@ -173,7 +181,7 @@ class TariffRestrictions:
             if getattr(self, name) is not None:
                 put(name, _time_of_day(getattr(self, name), name))
         if self.start_time is not None and self.start_time == self.end_time:
-            raise ValueError("start_time and end_time are equal: leave both out for all day")
+            raise TariffError("start_time and end_time are equal: leave both out for all day")
         for name in ("start_date", "end_date"):
             if getattr(self, name) is not None:
                 put(name, _day(getattr(self, name), name))
@@ -188,16 +196,16 @@ class TariffRestrictions:
                           ("min_duration", "max_duration")):
             lo, hi = getattr(self, low), getattr(self, high)
             if lo is not None and hi is not None and lo >= hi:
-                raise ValueError(f"{low} must be before {high} (got {lo} and {hi})")
+                raise TariffError(f"{low} must be before {high} (got {lo} and {hi})")
         if not isinstance(self.day_of_week, (list, tuple)):
-            raise ValueError("day_of_week: must be a list of day names")
+            raise TariffError("day_of_week: must be a list of day names")
         for day in self.day_of_week:
             if day not in DAYS:
-                raise ValueError(f"day_of_week: unknown day {day!r}, expected one of "
+                raise TariffError(f"day_of_week: unknown day {day!r}, expected one of "
                                  f"{', '.join(DAYS)}")
         put("day_of_week", tuple(self.day_of_week))
         if self.reservation is not None and self.reservation not in RESERVATION_TYPES:
-            raise ValueError(f"reservation: unknown value {self.reservation!r}")
+            raise TariffError(f"reservation: unknown value {self.reservation!r}")
 
     @classmethod
     def from_ocpi(cls, d: dict) -> TariffRestrictions:
@@ -233,7 +241,7 @@ class TariffElement:
     def __post_init__(self) -> None:
         object.__setattr__(self, "price_components", tuple(self.price_components))
         if not self.price_components:
-            raise ValueError("price_components: at least one is required")
+            raise TariffError("price_components: at least one is required")
 
     def component(self, dimension: str) -> PriceComponent | None:
         """The element's component for a dimension (the first, should there be two)."""
@@ -244,7 +252,7 @@ class TariffElement:
         _check_keys(d, {"price_components", "restrictions"})
         raw = d.get("price_components")
         if not isinstance(raw, list):
-            raise ValueError("price_components: must be a list")
+            raise TariffError("price_components: must be a list")
         components = []
         for i, c in enumerate(raw):
             try:
@@ -279,27 +287,27 @@ class Tariff:
 
     def __post_init__(self) -> None:
         if not isinstance(self.currency, str) or not re.fullmatch(r"[A-Z]{3}", self.currency):
-            raise ValueError(f"currency: not an ISO 4217 code: {self.currency!r}")
+            raise TariffError(f"currency: not an ISO 4217 code: {self.currency!r}")
         object.__setattr__(self, "elements", tuple(self.elements))
         if not self.elements:
-            raise ValueError("elements: at least one tariff element is required")
+            raise TariffError("elements: at least one tariff element is required")
         for name in ("min_price", "max_price"):
             if getattr(self, name) is not None:
                 object.__setattr__(self, name, _non_negative(getattr(self, name), name))
         if (self.min_price is not None and self.max_price is not None
                 and self.min_price > self.max_price):
-            raise ValueError(f"min_price {self.min_price} exceeds max_price {self.max_price}")
+            raise TariffError(f"min_price {self.min_price} exceeds max_price {self.max_price}")
 
     @classmethod
     def from_ocpi(cls, d: dict) -> Tariff:
         """Parse an OCPI 2.2.1 Tariff object; other Tariff fields (party, texts...) are ignored."""
         if not isinstance(d, dict):
-            raise ValueError(f"tariff: must be a JSON object, got {type(d).__name__}")
+            raise TariffError(f"tariff: must be a JSON object, got {type(d).__name__}")
         if "currency" not in d:
-            raise ValueError("currency: required")
+            raise TariffError("currency: required")
         raw = d.get("elements")
         if not isinstance(raw, list):
-            raise ValueError("elements: must be a list")
+            raise TariffError("elements: must be a list")
         elements = []
         for i, e in enumerate(raw):
             try:
@@ -342,6 +350,6 @@ def _price(value: Any, what: str) -> Decimal | None:
         return None
     if isinstance(value, dict):
         if "excl_vat" not in value:
-            raise ValueError(f"{what}.excl_vat: required")
+            raise TariffError(f"{what}.excl_vat: required")
         return _non_negative(value["excl_vat"], f"{what}.excl_vat")
     return _non_negative(value, what)

@@ -8,6 +8,8 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from domain.errors import Invalid
+
 # argon2id with the library's defaults (RFC 9106 low-memory profile). The test
 # suite lowers the cost through the environment so that loading the demo world
 # a hundred times stays fast; production never sets these.
@@ -19,7 +21,7 @@ _hasher = PasswordHasher(
 
 def hash_password(password: str) -> str:
     if not password:
-        raise ValueError("password must not be empty")
+        raise Invalid("password must not be empty")
     return _hasher.hash(password)
 
 

@@ -20,6 +20,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from db.facts import session_snapshot
+from domain.errors import NotFound
 from workflows.charging_session import ChargingSessionWorkflow
 from workflows.session_types import (
     AuthorizeAnswer,
@@ -38,8 +39,10 @@ from workflows.session_types import (
 log = logging.getLogger(__name__)
 
 
-class UnknownSession(LookupError):
+class UnknownSession(NotFound, LookupError):
     """A stop or summary for a transaction no session workflow knows."""
+
+    code = "session.unknown"
 
 
 @dataclass
