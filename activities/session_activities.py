@@ -20,6 +20,15 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.errors import domain_errors_fail_the_activity
+from activities.session_messages import (
+    PricedResult,
+    PriceInput,
+    SessionResult,
+    SessionStart,
+    SettleInput,
+    SplitInput,
+    SplitResult,
+)
 from db.base import transaction
 from db.facts import session_snapshot
 from db.ledger import post_entry
@@ -28,19 +37,9 @@ from domain.enums import Category
 from domain.errors import Invalid
 from domain.ledger import session_entry
 from domain.pricing import MeterSample, SessionFacts, price_session
+from domain.session_snapshot import SessionSnapshot, session_workflow_id
 from domain.split import SessionSplit, split_session
 from domain.tariff import Tariff
-from workflows.session_types import (
-    PricedResult,
-    PriceInput,
-    SessionResult,
-    SessionSnapshot,
-    SessionStart,
-    SettleInput,
-    SplitInput,
-    SplitResult,
-    session_workflow_id,
-)
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The FastAPI application: REST under /api/v1 (routers in api/routes/).
 
-uvicorn --factory api.app:create_app     # or: energycloud api
+energycloud api      # builds the app from the process settings and serves it
 """
 
 from __future__ import annotations
@@ -14,10 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.deps import TemporalConnection
+from api.deps import Settings, TemporalConnection
 from api.routes import ROUTERS
 from db.base import make_engine, make_sessionmaker
-from energycloud.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -74,12 +73,12 @@ class CatchErrors:
 
 
 def create_app(
-    settings: Settings | None = None,
+    settings: Settings,
     *,
     session_factory: sessionmaker[Session] | None = None,
 ) -> FastAPI:
-    """Build the API. Tests pass their own settings and session factory."""
-    settings = settings or get_settings()
+    """Build the API from the entry point's settings. Tests pass their own settings
+    and session factory."""
     engine = None
     if session_factory is None:
         engine = make_engine(settings.database_url, pool_pre_ping=True)

@@ -9,15 +9,23 @@ import asyncio
 import logging
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Protocol
 
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 from temporalio.client import Client
 
-from energycloud.settings import Settings
-
 log = logging.getLogger(__name__)
+
+
+class Settings(Protocol):
+    """What the API needs of the process settings. The entry point
+    (`energycloud api`) hands in its `energycloud.settings.Settings`; the API
+    never reads settings itself."""
+
+    database_url: str
+    temporal_address: str
+    temporal_namespace: str
 
 
 class TemporalConnection:

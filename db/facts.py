@@ -29,7 +29,7 @@ from domain.inheritance import (
     effective_access_mode,
     effective_rate,
 )
-from workflows.session_types import SessionSnapshot
+from domain.session_snapshot import SessionSnapshot
 
 
 def rate_of(cp: ChargingPoint) -> Effective[Rate]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import shutil
 import subprocess
 import sys
@@ -163,9 +164,11 @@ def main(argv: list[str] | None = None) -> None:
     if args.action == "regenerate":
         regenerate()
         return
-    from energycloud.settings import get_settings
-
-    url = args.url or get_settings().database_url
+    # A developer's command line: the URL comes from --url or the environment.
+    # `energycloud migrate` is the entry point that reads the platform settings.
+    url = args.url or os.environ.get("DATABASE_URL")
+    if not url:
+        parser.error("give --url or set DATABASE_URL (or run `energycloud migrate`)")
     (upgrade if args.action == "upgrade" else downgrade)(url, args.revision)
 
 

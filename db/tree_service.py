@@ -27,9 +27,9 @@ from db.models import (
     User,
     WhitelistEntry,
 )
+from db.passwords import hash_password
 from domain.enums import AccessMode, CardKind, CardStatus, ChargingPointState, Role
 from domain.errors import Conflict, Invalid, NotFound
-from energycloud.passwords import hash_password
 
 
 class TreeError(Invalid):

@@ -19,7 +19,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from energycloud.logging import setup_logging
-from energycloud.settings import Settings, get_settings
+from energycloud.settings import Settings, configure_libraries, get_settings
 
 log = logging.getLogger("energycloud")
 
@@ -56,7 +56,9 @@ def main(
 
 
 def _settings() -> Settings:
-    return get_settings()
+    settings = get_settings()
+    configure_libraries(settings)
+    return settings
 
 
 def _run(result) -> object:
@@ -181,10 +183,11 @@ def api_command(
     """Serve the REST API (and its OpenAPI docs at /docs) with uvicorn."""
     import uvicorn
 
+    from api.app import create_app
+
     settings = _settings()
     uvicorn.run(
-        "api.app:create_app",
-        factory=True,
+        create_app(settings),
         host=host or settings.api_host,
         port=port or settings.api_port,
         log_config=None,  # keep the process-wide logging set up above

@@ -7,6 +7,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,8 +45,27 @@ class Settings(BaseSettings):
     session_charger_lost_s: int = 24 * 3600
     session_stop_grace_s: int = 300
 
+    # argon2 cost of new password hashes (db.passwords.configure). The test suite
+    # lowers it through EC_ARGON2_TIME_COST / EC_ARGON2_MEMORY_KIB.
+    argon2_time_cost: int = Field(
+        3, validation_alias=AliasChoices("argon2_time_cost", "ec_argon2_time_cost")
+    )
+    argon2_memory_kib: int = Field(
+        65536, validation_alias=AliasChoices("argon2_memory_kib", "ec_argon2_memory_kib")
+    )
+
     secret_key: str = "change-me-in-production"
     demo_password: str = "demo"
+
+
+def configure_libraries(settings: Settings) -> None:
+    """Hand the libraries the parameters they take from the entry point (they read
+    no settings themselves). Every process entry point calls this once."""
+    from db import passwords
+
+    passwords.configure(
+        time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib
+    )
 
 
 @lru_cache

@@ -17,7 +17,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from db.base import make_engine, make_sessionmaker
-from energycloud.settings import Settings
+from energycloud.settings import Settings, configure_libraries
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +62,7 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -
     """Run until `stop` is set (by default: until SIGTERM or SIGINT)."""
     from workflows.registry import all_activities, all_workflows
 
+    configure_libraries(settings)
     if stop is None:
         stop = asyncio.Event()
         _stop_on_signals(stop)

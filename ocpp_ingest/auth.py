@@ -19,10 +19,10 @@ _HASHER = PasswordHasher()
 
 def hash_password(password: str, hasher: PasswordHasher | None = None) -> str:
     """The argon2 hash to store in `ChargingPoint.password_hash` (the platform's
-    own hasher, `energycloud.passwords`, unless one is given)."""
+    own hasher, `db.passwords`, unless one is given)."""
     if hasher is not None:
         return hasher.hash(password)
-    from energycloud.passwords import hash_password as platform_hash
+    from db.passwords import hash_password as platform_hash
 
     return platform_hash(password)
 

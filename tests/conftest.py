@@ -6,15 +6,23 @@ from __future__ import annotations
 import os
 import uuid
 
-# Cheap password hashes in tests (see energycloud/passwords.py); set before import.
+# Cheap password hashes in tests: in this process through db.passwords.configure,
+# in the platform processes tests start (energycloud up, ingest) through the
+# environment their entry points read.
 os.environ.setdefault("EC_ARGON2_TIME_COST", "1")
 os.environ.setdefault("EC_ARGON2_MEMORY_KIB", "1024")
 
 import pytest
 from sqlalchemy import create_engine, text
 
+from db import passwords
 from db.base import make_engine, make_sessionmaker
 from db.schema import reset_schema
+
+passwords.configure(
+    time_cost=int(os.environ["EC_ARGON2_TIME_COST"]),
+    memory_kib=int(os.environ["EC_ARGON2_MEMORY_KIB"]),
+)
 
 PG_ADMIN_URL = os.environ.get(
     "EC_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -11,8 +11,8 @@ from db import tree_service as tree
 from db.base import transaction
 from db.demo import load_demo_data, ocpi_tariff
 from db.models import ChargingPoint, Location, Organization, PlatformSettings
+from db.passwords import verify_password
 from domain.enums import AccessMode, ChargingPointState
-from energycloud.passwords import verify_password
 
 
 @pytest.fixture

@@ -5,11 +5,10 @@ update-with-start: a retried StartTransaction reaches the same workflow (its id
 is derived from charger and transaction) and gets the same answer, even after
 the workflow has finished. `stop`, `meter_summary` and `request_stop` are
 signals. `authorize` answers an OCPP Authorize from the access-mode rules
-without starting a session."""
+without starting a session (through `activities.authorization`)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass, field
 
@@ -19,7 +18,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from db.facts import session_snapshot
+from activities.authorization import AuthorizationService
 from domain.errors import NotFound
 from workflows.charging_session import ChargingSessionWorkflow
 from workflows.session_types import (
@@ -51,6 +50,11 @@ class SessionGateway:
     session_factory: sessionmaker[Session]
     task_queue: str = "energycloud"
     config: SessionConfig = field(default_factory=SessionConfig)
+    authorization: AuthorizationService | None = None
+
+    def __post_init__(self) -> None:
+        if self.authorization is None:
+            self.authorization = AuthorizationService(self.session_factory)
 
     async def start(self, start: SessionStart) -> StartAnswer:
         workflow_id = session_workflow_id(start.ocpp_id, start.transaction_id)
@@ -109,14 +113,6 @@ class SessionGateway:
         return await handle.query(ChargingSessionWorkflow.live_state)
 
     async def authorize(self, ocpp_id: str, id_tag: str) -> AuthorizeAnswer:
-        def decide():
-            with self.session_factory() as session:
-                return session_snapshot(
-                    session, workflow_id=f"authorize:{ocpp_id}", ocpp_id=ocpp_id, id_tag=id_tag
-                )
-
-        snap = await asyncio.to_thread(decide)
-        return AuthorizeAnswer(
-            accepted=snap.accepted, status=snap.status, category=snap.category,
-            reason=snap.reason,
-        )
+        # The database work is the AuthorizationService's (activities/); the
+        # gateway stays the one object the ingest talks to for sessions.
+        return await self.authorization.authorize(ocpp_id, id_tag)

@@ -8,17 +8,40 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# Activity messages and the snapshot live below workflows/ (activities may not
+# import workflows); re-exported so `from workflows.session_types import X` works.
+from activities.session_messages import (
+    AuthorizeAnswer,
+    PricedResult,
+    PriceInput,
+    SessionResult,
+    SessionStart,
+    SessionStop,
+    SettleInput,
+    SplitInput,
+    SplitResult,
+)
+from domain.session_snapshot import SessionSnapshot, session_workflow_id
 
-@dataclass(frozen=True)
-class SessionStart:
-    """A charger started (or asked to start) a transaction."""
-
-    ocpp_id: str
-    transaction_id: str
-    connector: int
-    id_tag: str
-    meter_start_wh: int
-    started_at: str  # ISO 8601, the charger's own timestamp (late messages keep theirs)
+__all__ = [
+    "AuthorizeAnswer",
+    "LiveState",
+    "MeterSummary",
+    "PricedResult",
+    "PriceInput",
+    "SessionConfig",
+    "SessionInput",
+    "SessionResult",
+    "SessionSnapshot",
+    "SessionStart",
+    "SessionStop",
+    "SettleInput",
+    "SplitInput",
+    "SplitResult",
+    "StartAnswer",
+    "StopRequest",
+    "session_workflow_id",
+]
 
 
 @dataclass(frozen=True)
@@ -33,16 +56,6 @@ class StartAnswer:
 
 
 @dataclass(frozen=True)
-class SessionStop:
-    ocpp_id: str
-    transaction_id: str
-    meter_stop_wh: int
-    stopped_at: str  # ISO 8601
-    reason: str = "Local"
-    id_tag: str | None = None
-
-
-@dataclass(frozen=True)
 class MeterSummary:
     """A periodic summary (not every sample: samples go to the meter_values table)."""
 
@@ -51,16 +64,6 @@ class MeterSummary:
     energy_wh: int  # register reading
     measured_at: str  # ISO 8601
     power_w: int | None = None
-
-
-@dataclass(frozen=True)
-class AuthorizeAnswer:
-    """Answer to an OCPP Authorize request (no session is started)."""
-
-    accepted: bool
-    status: str
-    category: str
-    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -74,43 +77,6 @@ class LiveState:
     cost_so_far_cents: int
     currency: str = "EUR"
     flags: tuple[str, ...] = field(default_factory=tuple)
-
-
-def session_workflow_id(ocpp_id: str, transaction_id: str) -> str:
-    """Deterministic per charger and transaction, so duplicates reach one workflow."""
-    return f"session:{ocpp_id}:{transaction_id}"
-
-
-@dataclass(frozen=True)
-class SessionSnapshot:
-    """Everything frozen at the start of a session (DOMAIN.md §2, §5): the
-    authorization answer, the settlement category, the effective rate and access
-    mode with their sources, and who gets paid. Recorded in workflow history."""
-
-    workflow_id: str
-    accepted: bool
-    status: str
-    category: str
-    reason: str
-    ocpp_id: str
-    id_tag: str
-    charging_point_id: int | None = None
-    customer_id: int | None = None
-    organization_id: int | None = None  # the charging point's (owner) organization
-    main_organization_id: int | None = None
-    partner_id: int | None = None
-    card_id: int | None = None
-    emsp_id: int | None = None
-    access_mode: str | None = None
-    access_mode_source: str | None = None
-    rate_id: int | None = None
-    rate_source: str | None = None
-    tariff: dict | None = None  # OCPI 2.2.1 Tariff JSON
-    compensation_per_kwh: str = "0"
-    roaming_fee_per_kwh: str = "0"
-    vat_rate_percent: str = "21"
-    currency: str = "EUR"
-    time_zone: str = "Europe/Amsterdam"
 
 
 @dataclass(frozen=True)
@@ -144,67 +110,3 @@ class StopRequest:
 
     requested_by: str
     reason: str = "Remote"
-
-
-@dataclass(frozen=True)
-class PriceInput:
-    snapshot: SessionSnapshot
-    started_at: str
-    stopped_at: str
-    meter_start_wh: int
-    meter_stop_wh: int
-
-
-@dataclass(frozen=True)
-class PricedResult:
-    """The priced session: exact amounts as strings, the total rounded once to cents."""
-
-    energy_wh: int
-    consumer_price_cents: int
-    total_excl_vat: str
-    dimensions: tuple[dict, ...] = ()
-    charging_seconds: int = 0
-    parking_seconds: int = 0
-    flags: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class SplitInput:
-    category: str
-    energy_wh: int
-    consumer_price_cents: int
-    compensation_per_kwh: str
-    roaming_fee_per_kwh: str
-
-
-@dataclass(frozen=True)
-class SplitResult:
-    category: str
-    emsp_billed_cents: int = 0
-    main_org_invoiced_cents: int = 0
-    owner_compensation_cents: int = 0
-    employee_payout_cents: int = 0
-    partner_fee_cents: int = 0
-    platform_margin_cents: int = 0
-    negative_margin: bool = False
-
-
-@dataclass(frozen=True)
-class SettleInput:
-    snapshot: SessionSnapshot
-    stop: SessionStop
-    priced: PricedResult
-    split: SplitResult
-    flags: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class SessionResult:
-    workflow_id: str
-    category: str
-    accepted: bool
-    status: str
-    energy_wh: int = 0
-    consumer_price_cents: int = 0
-    ledger_entry_id: int | None = None
-    flags: tuple[str, ...] = ()

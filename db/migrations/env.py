@@ -6,6 +6,7 @@ file, or DATABASE_URL through energycloud.settings."""
 
 from __future__ import annotations
 
+import os
 from logging.config import fileConfig
 
 from alembic import context
@@ -49,9 +50,12 @@ def _database_url() -> str:
     )
     if url:
         return url
-    from energycloud.settings import get_settings
-
-    return get_settings().database_url
+    # Run from the alembic command line without -x url: the environment names the
+    # database (`energycloud migrate` passes the URL from the platform settings).
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        raise SystemExit("give -x url=... or set DATABASE_URL (or run `energycloud migrate`)")
+    return url
 
 
 def run_migrations_offline() -> None:

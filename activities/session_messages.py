@@ -1,0 +1,111 @@
+"""Inputs and outputs of the session activities (and what the charger side sends
+in: a start, a stop).
+
+Frozen dataclasses with primitive fields (timestamps as ISO 8601 strings, money
+as int cents, Decimals as strings) so they serialize through Temporal's default
+converter and fields can be added later without breaking running workflows.
+They live here, below `workflows/`, because activities must not import
+workflows; `workflows.session_types` re-exports them under the same names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from domain.session_snapshot import SessionSnapshot
+
+
+@dataclass(frozen=True)
+class SessionStart:
+    """A charger started (or asked to start) a transaction."""
+
+    ocpp_id: str
+    transaction_id: str
+    connector: int
+    id_tag: str
+    meter_start_wh: int
+    started_at: str  # ISO 8601, the charger's own timestamp (late messages keep theirs)
+
+
+@dataclass(frozen=True)
+class SessionStop:
+    ocpp_id: str
+    transaction_id: str
+    meter_stop_wh: int
+    stopped_at: str  # ISO 8601
+    reason: str = "Local"
+    id_tag: str | None = None
+
+
+@dataclass(frozen=True)
+class AuthorizeAnswer:
+    """Answer to an OCPP Authorize request (no session is started)."""
+
+    accepted: bool
+    status: str
+    category: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class PriceInput:
+    snapshot: SessionSnapshot
+    started_at: str
+    stopped_at: str
+    meter_start_wh: int
+    meter_stop_wh: int
+
+
+@dataclass(frozen=True)
+class PricedResult:
+    """The priced session: exact amounts as strings, the total rounded once to cents."""
+
+    energy_wh: int
+    consumer_price_cents: int
+    total_excl_vat: str
+    dimensions: tuple[dict, ...] = ()
+    charging_seconds: int = 0
+    parking_seconds: int = 0
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SplitInput:
+    category: str
+    energy_wh: int
+    consumer_price_cents: int
+    compensation_per_kwh: str
+    roaming_fee_per_kwh: str
+
+
+@dataclass(frozen=True)
+class SplitResult:
+    category: str
+    emsp_billed_cents: int = 0
+    main_org_invoiced_cents: int = 0
+    owner_compensation_cents: int = 0
+    employee_payout_cents: int = 0
+    partner_fee_cents: int = 0
+    platform_margin_cents: int = 0
+    negative_margin: bool = False
+
+
+@dataclass(frozen=True)
+class SettleInput:
+    snapshot: SessionSnapshot
+    stop: SessionStop
+    priced: PricedResult
+    split: SplitResult
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SessionResult:
+    workflow_id: str
+    category: str
+    accepted: bool
+    status: str
+    energy_wh: int = 0
+    consumer_price_cents: int = 0
+    ledger_entry_id: int | None = None
+    flags: tuple[str, ...] = ()
+
