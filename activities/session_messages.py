@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from domain.enums import Category
+from domain.pricing import PricedSession
 from domain.session_snapshot import SessionSnapshot
+from domain.split import SessionSplit
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,28 @@ class PricedResult:
     parking_seconds: int = 0
     flags: tuple[str, ...] = ()
 
+    @classmethod
+    def from_domain(cls, priced: PricedSession, *, flags: tuple[str, ...] = ()) -> PricedResult:
+        """Exact amounts travel as strings; the consumer price is the one rounding."""
+        return cls(
+            energy_wh=priced.energy_wh,
+            consumer_price_cents=priced.total_cents,
+            total_excl_vat=str(priced.total_excl_vat),
+            dimensions=tuple(
+                {
+                    "type": d.type,
+                    "quantity": str(d.quantity),
+                    "billed_quantity": str(d.billed_quantity),
+                    "price": str(d.price),
+                    "amount": str(d.amount),
+                }
+                for d in priced.dimensions
+            ),
+            charging_seconds=priced.charging_seconds,
+            parking_seconds=priced.parking_seconds,
+            flags=tuple(flags),
+        )
+
 
 @dataclass(frozen=True)
 class SplitInput:
@@ -87,6 +112,31 @@ class SplitResult:
     partner_fee_cents: int = 0
     platform_margin_cents: int = 0
     negative_margin: bool = False
+
+    @classmethod
+    def from_domain(cls, split: SessionSplit) -> SplitResult:
+        return cls(
+            category=split.category.value,
+            emsp_billed_cents=split.emsp_billed_cents,
+            main_org_invoiced_cents=split.main_org_invoiced_cents,
+            owner_compensation_cents=split.owner_compensation_cents,
+            employee_payout_cents=split.employee_payout_cents,
+            partner_fee_cents=split.partner_fee_cents,
+            platform_margin_cents=split.platform_margin_cents,
+            negative_margin=split.negative_margin,
+        )
+
+    def to_domain(self) -> SessionSplit:
+        return SessionSplit(
+            category=Category(self.category),
+            emsp_billed_cents=self.emsp_billed_cents,
+            main_org_invoiced_cents=self.main_org_invoiced_cents,
+            owner_compensation_cents=self.owner_compensation_cents,
+            employee_payout_cents=self.employee_payout_cents,
+            partner_fee_cents=self.partner_fee_cents,
+            platform_margin_cents=self.platform_margin_cents,
+            negative_margin=self.negative_margin,
+        )
 
 
 @dataclass(frozen=True)

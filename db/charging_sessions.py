@@ -1,0 +1,138 @@
+"""Repository of charging sessions: the row each session workflow keeps (recorded
+at authorization, completed when settled), its meter timeline, and the lists a
+person reads.
+
+Keyword-only functions on a caller's database session (`db`); callers own the
+transaction. Every read that serves a person takes `principal` and is scoped by
+`db.scope.visible`, so it cannot forget whose rows it may show."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.models import ChargingSession, MeterValue
+from db.scope import visible
+from domain.pricing import MeterSample
+from domain.session_snapshot import SessionSnapshot
+from domain.visibility import Principal
+
+
+def record_authorized(
+    db: Session,
+    *,
+    snapshot: SessionSnapshot,
+    transaction_id: str,
+    connector: int,
+    started_at: datetime,
+    meter_start_wh: int,
+) -> bool:
+    """Record the decided session (state active or rejected) once; a retried
+    authorization finds the row and changes nothing. True when it was added."""
+    exists = db.scalar(
+        select(ChargingSession.id).where(ChargingSession.workflow_id == snapshot.workflow_id)
+    )
+    if exists is not None:
+        return False
+    db.add(
+        ChargingSession(
+            workflow_id=snapshot.workflow_id,
+            ocpp_id=snapshot.ocpp_id,
+            transaction_id=transaction_id,
+            charging_point_id=snapshot.charging_point_id,
+            connector=connector,
+            customer_id=snapshot.customer_id,
+            organization_id=snapshot.organization_id,
+            partner_id=snapshot.partner_id,
+            id_tag=snapshot.id_tag,
+            card_id=snapshot.card_id,
+            emsp_id=snapshot.emsp_id,
+            category=snapshot.category,
+            state="active" if snapshot.accepted else "rejected",
+            started_at=started_at,
+            meter_start_wh=meter_start_wh,
+            snapshot=asdict(snapshot),
+            currency=snapshot.currency,
+        )
+    )
+    return True
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """What a settled session records: the stop, the price and who gets what."""
+
+    stopped_at: datetime
+    meter_stop_wh: int
+    energy_wh: int
+    stop_reason: str
+    pricing: dict
+    consumer_price_cents: int
+    emsp_billed_cents: int
+    main_org_invoiced_cents: int
+    owner_compensation_cents: int
+    employee_payout_cents: int
+    partner_fee_cents: int
+    platform_margin_cents: int
+    flags: tuple[str, ...]
+
+
+def record_settled(db: Session, *, workflow_id: str, settlement: Settlement) -> bool:
+    """Complete the session row as the charge detail record (state finished).
+    False when there is no row for the workflow (its authorization is not
+    recorded yet)."""
+    row = db.scalar(select(ChargingSession).where(ChargingSession.workflow_id == workflow_id))
+    if row is None:
+        return False
+    row.state = "finished"
+    row.stopped_at = settlement.stopped_at
+    row.meter_stop_wh = settlement.meter_stop_wh
+    row.energy_wh = settlement.energy_wh
+    row.stop_reason = settlement.stop_reason
+    row.pricing = settlement.pricing
+    row.consumer_price_cents = settlement.consumer_price_cents
+    row.emsp_billed_cents = settlement.emsp_billed_cents
+    row.main_org_invoiced_cents = settlement.main_org_invoiced_cents
+    row.owner_compensation_cents = settlement.owner_compensation_cents
+    row.employee_payout_cents = settlement.employee_payout_cents
+    row.partner_fee_cents = settlement.partner_fee_cents
+    row.platform_margin_cents = settlement.platform_margin_cents
+    row.flags = list(settlement.flags)
+    row.needs_review = bool(settlement.flags)
+    return True
+
+
+def meter_timeline(db: Session, *, workflow_id: str) -> list[MeterSample]:
+    """The session's stored energy readings in time order, without the ones the
+    ingest flagged as gone backwards (they are kept for review, never priced)."""
+    rows = db.execute(
+        select(MeterValue.measured_at, MeterValue.energy_wh, MeterValue.power_w)
+        .where(
+            MeterValue.workflow_id == workflow_id,
+            MeterValue.energy_wh.is_not(None),
+            MeterValue.regressed.is_(False),
+        )
+        .order_by(MeterValue.measured_at)
+    ).all()
+    return [MeterSample(at=at, energy_wh=wh, power_w=w) for at, wh, w in rows]
+
+
+def list_for_principal(
+    db: Session, *, principal: Principal, start: datetime, end: datetime
+) -> list[ChargingSession]:
+    """The sessions the principal may see that ended in [start, end) (a session
+    belongs to the period of its end, DOMAIN.md §8), oldest first."""
+    return list(
+        db.scalars(
+            select(ChargingSession)
+            .where(
+                visible(ChargingSession, principal),
+                ChargingSession.stopped_at >= start,
+                ChargingSession.stopped_at < end,
+            )
+            .order_by(ChargingSession.stopped_at, ChargingSession.id)
+        )
+    )
