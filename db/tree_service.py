@@ -29,7 +29,8 @@ from db.models import (
 )
 from db.passwords import hash_password
 from domain.enums import AccessMode, CardKind, CardStatus, ChargingPointState, Role
-from domain.errors import Conflict, Invalid, NotFound
+from domain.errors import Conflict, Invalid, NotAllowed, NotFound
+from domain.tree_rules import belongs_to_customer
 
 
 class TreeError(Invalid):
@@ -48,6 +49,25 @@ class TreeConflict(TreeError, Conflict):
     """The name, OCPP id, e-mail or card uid is already taken."""
 
     code = "tree.conflict"
+
+
+class TreeOtherCustomer(TreeError, NotAllowed):
+    """Something of one customer attached under another customer."""
+
+    code = "tree.other_customer"
+
+
+def _require_same_customer(
+    owner_customer_id: int | None,
+    customer_id: int | None,
+    message: str,
+    *,
+    unowned_is_shared: bool = False,
+) -> None:
+    if not belongs_to_customer(
+        owner_customer_id, customer_id, unowned_is_shared=unowned_is_shared
+    ):
+        raise TreeOtherCustomer(message)
 
 
 def _decimal(name: str, value) -> Decimal:
@@ -163,11 +183,11 @@ def create_organization(
     _get(session, Customer, customer_id, "customer")
     if parent_id is not None:
         parent = _get(session, Organization, parent_id, "organization")
-        if parent.customer_id != customer_id:
-            raise TreeError(
-                f"main organization {parent.name!r} belongs to another customer"
-                f" (customer {parent.customer_id}, not {customer_id})"
-            )
+        _require_same_customer(
+            parent.customer_id, customer_id,
+            f"main organization {parent.name!r} belongs to another customer"
+            f" (customer {parent.customer_id}, not {customer_id})",
+        )
         if parent.parent_id is not None:
             raise TreeError("a suborganization cannot have suborganizations of its own")
     if rate_inherited and parent_id is None:
@@ -191,8 +211,11 @@ def create_organization(
 
 def _check_rate(session: Session, rate_id: int, customer_id: int) -> None:
     rate = _get(session, Rate, rate_id, "rate")
-    if rate.customer_id is not None and rate.customer_id != customer_id:
-        raise TreeError(f"rate {rate.name!r} belongs to another customer")
+    # Platform rates (no customer) are shared by every customer.
+    _require_same_customer(
+        rate.customer_id, customer_id, f"rate {rate.name!r} belongs to another customer",
+        unowned_is_shared=True,
+    )
 
 
 def create_location(
@@ -207,10 +230,11 @@ def create_location(
     **address,
 ) -> Location:
     org = _get(session, Organization, organization_id, "organization")
-    if customer_id is not None and org.customer_id != customer_id:
-        raise TreeError(
+    if customer_id is not None:  # the caller acts for this customer
+        _require_same_customer(
+            org.customer_id, customer_id,
             f"organization {org.name!r} belongs to another customer: a location must be added"
-            " under one of the customer's own organizations"
+            " under one of the customer's own organizations",
         )
     if not rate_inherited and rate_id is None:
         raise TreeError(f"location {name!r} does not inherit its rate, so it needs one")
@@ -248,10 +272,11 @@ def add_charging_point(
     first connection completes onboarding (DOMAIN.md §9). Passing `rate_id` or
     `access_mode` overrides the inherited value."""
     location = _get(session, Location, location_id, "location")
-    if customer_id is not None and location.customer_id != customer_id:
-        raise TreeError(
+    if customer_id is not None:  # the caller acts for this customer
+        _require_same_customer(
+            location.customer_id, customer_id,
             f"location {location.name!r} belongs to another customer: a charging point must be"
-            " added under one of the customer's own locations"
+            " added under one of the customer's own locations",
         )
     ocpp_id = ocpp_id.strip()
     if not ocpp_id or len(ocpp_id) > 48 or "/" in ocpp_id:
@@ -301,8 +326,11 @@ def create_user(
         raise TreeConflict(f"a user with e-mail {email} already exists")
     if organization_id is not None:
         org = _get(session, Organization, organization_id, "organization")
-        if customer_id is not None and org.customer_id != customer_id:
-            raise TreeError("the user's organization belongs to another customer")
+        if customer_id is not None:
+            _require_same_customer(
+                org.customer_id, customer_id,
+                "the user's organization belongs to another customer",
+            )
         customer_id = org.customer_id
     if role in (Role.PARTNER_ADMIN, Role.PARTNER_SUPPORT) and partner_id is None:
         raise TreeError(f"a {role.value} user needs a partner")
@@ -337,8 +365,9 @@ def issue_organization_card(
     org = _get(session, Organization, organization_id, "organization")
     if user_id is not None:
         user = _get(session, User, user_id, "user")
-        if user.customer_id != org.customer_id:
-            raise TreeError("the card holder belongs to another customer")
+        _require_same_customer(
+            user.customer_id, org.customer_id, "the card holder belongs to another customer"
+        )
     if reimbursable_for_organization_id is not None:
         sub = _get(session, Organization, reimbursable_for_organization_id, "organization")
         if sub.parent_id != org.id:
@@ -411,8 +440,11 @@ def whitelist_card(
         point = _get(session, ChargingPoint, charging_point_id, "charging point")
         target_customer = point.customer_id
     # Public tokens may be whitelisted anywhere; organization cards only in their own customer.
-    if card.kind == CardKind.ORGANIZATION and card.customer_id != target_customer:
-        raise TreeError("an organization card can only be whitelisted at its own customer's sites")
+    if card.kind == CardKind.ORGANIZATION:
+        _require_same_customer(
+            card.customer_id, target_customer,
+            "an organization card can only be whitelisted at its own customer's sites",
+        )
     entry = WhitelistEntry(
         card_id=card.id, location_id=location_id, charging_point_id=charging_point_id
     )

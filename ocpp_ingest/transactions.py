@@ -11,6 +11,7 @@ from functools import partial
 
 from db.base import utcnow
 from db.models import MeterValue
+from domain.meter import went_backwards
 from ocpp_ingest import store
 from ocpp_ingest.context import IngestContext
 from ocpp_ingest.errors import iso
@@ -161,9 +162,9 @@ class TransactionTracker:
             return False
         if tx.last_measured_at is not None and r.measured_at < tx.last_measured_at:
             # A late (queued) reading: only impossible if below the start.
-            return tx.meter_start_wh is not None and r.energy_wh < tx.meter_start_wh
+            return went_backwards(r.energy_wh, tx.meter_start_wh)
         base = tx.last_energy_wh if tx.last_energy_wh is not None else tx.meter_start_wh
-        if base is not None and r.energy_wh < base:
+        if went_backwards(r.energy_wh, base):
             return True
         tx.last_energy_wh, tx.last_measured_at = r.energy_wh, r.measured_at
         return False

@@ -18,6 +18,8 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from domain.live_estimate import estimate_cents
+    from domain.meter import went_backwards
+    from domain.tariff import Tariff
     from workflows.session_types import (
         LiveState,
         MeterSummary,
@@ -191,7 +193,8 @@ class ChargingSessionWorkflow:
     def meter_summary(self, summary: MeterSummary) -> None:
         # Late or out-of-order summaries never move the reading backwards.
         self._last_heard = workflow.now()
-        if self._last is None or summary.energy_wh >= self._last.energy_wh:
+        previous_wh = self._last.energy_wh if self._last is not None else None
+        if not went_backwards(summary.energy_wh, previous_wh):
             self._last = summary
 
     @workflow.signal(name="request_stop")
@@ -226,5 +229,5 @@ class ChargingSessionWorkflow:
             return 0
         # An estimate for display only (energy and flat components); the
         # settled price comes from the price_session activity.
-        return estimate_cents(snap.tariff, energy_wh)
+        return estimate_cents(Tariff.from_ocpi(snap.tariff), energy_wh)
 
