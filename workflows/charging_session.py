@@ -17,13 +17,15 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
+    # Activities by method reference (names and types checked by the SDK); the
+    # module is passed through, the workflow never runs its database code.
+    from activities.session_activities import SessionActivities
     from domain.live_estimate import estimate_cents
     from domain.meter import went_backwards
     from domain.tariff import Tariff
     from workflows.session_types import (
         LiveState,
         MeterSummary,
-        PricedResult,
         PriceInput,
         SessionInput,
         SessionResult,
@@ -31,7 +33,6 @@ with workflow.unsafe.imports_passed_through():
         SessionStop,
         SettleInput,
         SplitInput,
-        SplitResult,
         StartAnswer,
         StopRequest,
     )
@@ -70,10 +71,9 @@ class ChargingSessionWorkflow:
         start, config = data.start, data.config
         self._transaction_id = start.transaction_id
         self._meter_start_wh = start.meter_start_wh
-        self._snapshot = await workflow.execute_local_activity(
-            "authorize_session",
+        self._snapshot = await workflow.execute_local_activity_method(
+            SessionActivities.authorize_session,
             start,
-            result_type=SessionSnapshot,
             start_to_close_timeout=ACTIVITY_TIMEOUT,
             retry_policy=ACTIVITY_RETRY,
         )
@@ -88,8 +88,8 @@ class ChargingSessionWorkflow:
         stop = await self._wait_for_stop(config)
 
         self._state = "pricing"
-        priced = await workflow.execute_local_activity(
-            "price_session",
+        priced = await workflow.execute_local_activity_method(
+            SessionActivities.price_session,
             PriceInput(
                 snapshot=snap,
                 started_at=start.started_at,
@@ -97,12 +97,11 @@ class ChargingSessionWorkflow:
                 meter_start_wh=start.meter_start_wh,
                 meter_stop_wh=stop.meter_stop_wh,
             ),
-            result_type=PricedResult,
             start_to_close_timeout=ACTIVITY_TIMEOUT,
             retry_policy=ACTIVITY_RETRY,
         )
-        split = await workflow.execute_local_activity(
-            "split_payout",
+        split = await workflow.execute_local_activity_method(
+            SessionActivities.split_payout,
             SplitInput(
                 category=snap.category,
                 energy_wh=priced.energy_wh,
@@ -110,15 +109,13 @@ class ChargingSessionWorkflow:
                 compensation_per_kwh=snap.compensation_per_kwh,
                 roaming_fee_per_kwh=snap.roaming_fee_per_kwh,
             ),
-            result_type=SplitResult,
             start_to_close_timeout=ACTIVITY_TIMEOUT,
             retry_policy=ACTIVITY_RETRY,
         )
-        self._result = await workflow.execute_activity(
-            "settle_session",
+        self._result = await workflow.execute_activity_method(
+            SessionActivities.settle_session,
             SettleInput(snapshot=snap, stop=stop, priced=priced, split=split,
                         flags=tuple(self._flags)),
-            result_type=SessionResult,
             start_to_close_timeout=ACTIVITY_TIMEOUT,
             retry_policy=ACTIVITY_RETRY,
         )
