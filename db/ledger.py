@@ -1,4 +1,4 @@
-"""Storing and reading the ledger (rules in domain/ledger.py, tables and the
+"""Storing and reading the ledger (rules in domain/ledger/, tables and the
 database-side invariant in db/models/ledger.py).
 
 `post_entry` is idempotent on the entry's key and safe under concurrency: the

@@ -1,4 +1,4 @@
-"""The double-entry ledger's tables (DOMAIN.md §7; rules in domain/ledger.py).
+"""The double-entry ledger's tables (DOMAIN.md §7; rules in domain/ledger/).
 
 The database enforces the ledger's invariant itself, on SQLite and PostgreSQL
 alike, with triggers:
