@@ -81,8 +81,8 @@ def card_facts(card: ChargingCard | None) -> CardFacts | None:
     )
 
 
-def whitelist_of(session: Session, cp: ChargingPoint) -> frozenset[str]:
-    rows = session.scalars(
+def whitelist_of(db: Session, cp: ChargingPoint) -> frozenset[str]:
+    rows = db.scalars(
         select(ChargingCard.uid)
         .join(WhitelistEntry, WhitelistEntry.card_id == ChargingCard.id)
         .where(
@@ -109,13 +109,13 @@ _OCPP_STATUS = {
 
 
 def session_snapshot(
-    session: Session, *, workflow_id: str, ocpp_id: str, id_tag: str
+    db: Session, *, workflow_id: str, ocpp_id: str, id_tag: str
 ) -> SessionSnapshot:
     """Decide a session at its start and freeze everything it will be settled on."""
     # One query for the charging point and every layer above it: this runs at
     # the start of every session, while the charger waits for its answer.
     org = joinedload(ChargingPoint.location).joinedload(Location.organization)
-    cp = session.scalar(
+    cp = db.scalar(
         select(ChargingPoint)
         .where(ChargingPoint.ocpp_id == ocpp_id)
         .options(
@@ -130,19 +130,19 @@ def session_snapshot(
         return _refused(workflow_id, ocpp_id, id_tag, f"charging point {ocpp_id} is not in service")
     if cp.state == ChargingPointState.REMOVED:
         return _refused(workflow_id, ocpp_id, id_tag, f"charging point {ocpp_id} was removed")
-    settings = session.scalar(select(PlatformSettings)) or PlatformSettings(name="Energy Cloud")
+    settings = db.scalar(select(PlatformSettings)) or PlatformSettings(name="Energy Cloud")
     org: Organization = cp.location.organization
     main_org = org.parent or org
     mode = access_mode_of(cp)
     rate = rate_of(cp)
-    card = session.scalar(select(ChargingCard).where(ChargingCard.uid == id_tag))
+    card = db.scalar(select(ChargingCard).where(ChargingCard.uid == id_tag))
     point = PointFacts(
         charging_point_id=cp.id,
         organization_id=org.id,
         main_organization_id=main_org.id,
         organization_is_suborganization=org.parent_id is not None,
         access_mode=mode.value,
-        whitelist=whitelist_of(session, cp),
+        whitelist=whitelist_of(db, cp),
     )
     decision = authorize(point, card_facts(card), id_tag)
     status = "Accepted"

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
-from db.models.ledger import ENTRY_OPEN, ENTRY_POSTED, LedgerEntry, LedgerPosting
+from db.models.ledger import ENTRY_OPEN, ENTRY_POSTED, JournalEntryRow, LedgerPosting
 from domain.errors import Conflict
 from domain.ledger import JournalEntry, LedgerError, Posting
 
@@ -61,7 +61,7 @@ class StoredEntry:
 
 
 def post_entry(
-    session: Session,
+    db: Session,
     entry: JournalEntry,
     *,
     occurred_at: datetime,
@@ -71,12 +71,12 @@ def post_entry(
     entry (`created=False`); the caller commits the surrounding transaction."""
     if not isinstance(entry, JournalEntry):
         raise TypeError(f"expected a JournalEntry, not {type(entry).__name__}")
-    _begin_sqlite_transaction(session)
+    _begin_sqlite_transaction(db)
     try:
-        with session.begin_nested():
-            entry_id = _insert(session, entry, occurred_at=occurred_at, reference=reference)
+        with db.begin_nested():
+            entry_id = _insert(db, entry, occurred_at=occurred_at, reference=reference)
     except IntegrityError:
-        existing = get_entry(session, entry.idempotency_key)
+        existing = get_entry(db, entry.idempotency_key)
         if existing is None:
             raise  # not a duplicate key: a genuine integrity error
         if not existing.entry.same_postings(entry):
@@ -92,23 +92,23 @@ def post_entry(
     return PostResult(created=True, entry_id=entry_id)
 
 
-def _begin_sqlite_transaction(session: Session) -> None:
+def _begin_sqlite_transaction(db: Session) -> None:
     """pysqlite (legacy transaction control) emits no BEGIN before a SAVEPOINT, so
     SQLite would start the transaction *with* the savepoint and RELEASE would
     commit it: the caller could no longer roll back. Begin it explicitly, and
     IMMEDIATE: take the write lock now (waiting up to busy_timeout) instead of
     failing on a stale read snapshot when two processes post at once."""
-    connection = session.connection()
+    connection = db.connection()
     if connection.dialect.name != "sqlite":
         return
     if not connection.connection.dbapi_connection.in_transaction:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def _insert(session: Session, entry: JournalEntry, *, occurred_at, reference) -> int:
+def _insert(db: Session, entry: JournalEntry, *, occurred_at, reference) -> int:
     # open → postings → posted: the database checks the balance on the last step.
-    entry_id = session.execute(
-        insert(LedgerEntry)
+    entry_id = db.execute(
+        insert(JournalEntryRow)
         .values(
             idempotency_key=entry.idempotency_key,
             kind=str(entry.kind),
@@ -118,68 +118,68 @@ def _insert(session: Session, entry: JournalEntry, *, occurred_at, reference) ->
             status=ENTRY_OPEN,
             reference=reference,
         )
-        .returning(LedgerEntry.id)
+        .returning(JournalEntryRow.id)
     ).scalar_one()
-    session.execute(
+    db.execute(
         insert(LedgerPosting),
         [
             {"entry_id": entry_id, "account": p.account, "amount_cents": p.amount_cents}
             for p in entry.postings
         ],
     )
-    session.execute(
-        update(LedgerEntry)
-        .where(LedgerEntry.id == entry_id)
+    db.execute(
+        update(JournalEntryRow)
+        .where(JournalEntryRow.id == entry_id)
         .values(status=ENTRY_POSTED, posted_at=utcnow())
     )
     return entry_id
 
 
-def get_entry(session: Session, idempotency_key: str) -> StoredEntry | None:
-    row = session.execute(
-        select(LedgerEntry).where(LedgerEntry.idempotency_key == idempotency_key)
+def get_entry(db: Session, idempotency_key: str) -> StoredEntry | None:
+    row = db.execute(
+        select(JournalEntryRow).where(JournalEntryRow.idempotency_key == idempotency_key)
     ).scalar_one_or_none()
-    return None if row is None else _stored(session, row)
+    return None if row is None else _stored(db, row)
 
 
-def entries_for_reference(session: Session, reference: str) -> list[StoredEntry]:
+def entries_for_reference(db: Session, reference: str) -> list[StoredEntry]:
     """The posted entries caused by one reference (a session workflow, a document)."""
-    rows = session.execute(
-        select(LedgerEntry)
-        .where(LedgerEntry.reference == reference, LedgerEntry.status == ENTRY_POSTED)
-        .order_by(LedgerEntry.id)
+    rows = db.execute(
+        select(JournalEntryRow)
+        .where(JournalEntryRow.reference == reference, JournalEntryRow.status == ENTRY_POSTED)
+        .order_by(JournalEntryRow.id)
     ).scalars()
-    return [_stored(session, row) for row in rows]
+    return [_stored(db, row) for row in rows]
 
 
-def account_balance(session: Session, account: str, *, currency: str = "EUR") -> int:
+def account_balance(db: Session, account: str, *, currency: str = "EUR") -> int:
     """Debits minus credits on `account` over posted entries, in cents."""
-    total = session.execute(
+    total = db.execute(
         select(func.coalesce(func.sum(LedgerPosting.amount_cents), 0))
-        .join(LedgerEntry, LedgerEntry.id == LedgerPosting.entry_id)
+        .join(JournalEntryRow, JournalEntryRow.id == LedgerPosting.entry_id)
         .where(
             LedgerPosting.account == account,
-            LedgerEntry.status == ENTRY_POSTED,
-            LedgerEntry.currency == currency,
+            JournalEntryRow.status == ENTRY_POSTED,
+            JournalEntryRow.currency == currency,
         )
     ).scalar_one()
     return int(total)
 
 
-def trial_balance(session: Session, *, currency: str = "EUR") -> dict[str, int]:
+def trial_balance(db: Session, *, currency: str = "EUR") -> dict[str, int]:
     """Every account's balance over posted entries, by account name; sums to zero."""
-    rows = session.execute(
+    rows = db.execute(
         select(LedgerPosting.account, func.sum(LedgerPosting.amount_cents))
-        .join(LedgerEntry, LedgerEntry.id == LedgerPosting.entry_id)
-        .where(LedgerEntry.status == ENTRY_POSTED, LedgerEntry.currency == currency)
+        .join(JournalEntryRow, JournalEntryRow.id == LedgerPosting.entry_id)
+        .where(JournalEntryRow.status == ENTRY_POSTED, JournalEntryRow.currency == currency)
         .group_by(LedgerPosting.account)
         .order_by(LedgerPosting.account)
     ).all()
     return {account: int(total) for account, total in rows}
 
 
-def _stored(session: Session, row: LedgerEntry) -> StoredEntry:
-    postings = session.execute(
+def _stored(db: Session, row: JournalEntryRow) -> StoredEntry:
+    postings = db.execute(
         select(LedgerPosting.account, LedgerPosting.amount_cents)
         .where(LedgerPosting.entry_id == row.id)
         .order_by(LedgerPosting.id)

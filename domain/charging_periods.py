@@ -1,7 +1,7 @@
 """Session facts -> OCPI 2.2.1 CDR ChargingPeriods, split wherever a restriction can change.
 
 OCPI mod_cdrs §CDR object ("ChargingPeriod"): a CPO SHALL start a new charging
-period at every moment that is relevant for the costs. `split_session` does that
+period at every moment that is relevant for the costs. `cut_into_periods` does that
 for a session measured by meter samples: it cuts at every sample, at every
 time of day named by any restriction of the tariff and at local midnight (in the
 location's time zone, both sides of a DST change), at every DST transition, at
@@ -207,7 +207,7 @@ class _Register:
         return Decimal(self.cumulative[i + 1] - self.cumulative[i]) * 3600 / seconds / 1000
 
 
-def split_session(facts: SessionFacts, tariff: Tariff) -> tuple[ChargingPeriod, ...]:
+def cut_into_periods(facts: SessionFacts, tariff: Tariff) -> tuple[ChargingPeriod, ...]:
     """The session as charging periods, cut at every boundary any restriction could have."""
     register = _Register(facts.samples)
     cuts = {facts.start, facts.stop, *register.times}

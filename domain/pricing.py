@@ -1,7 +1,7 @@
 """Price a charging session with an OCPI 2.2.1 tariff (DOMAIN.md §3, §7).
 
 Two inputs, one engine: measured `SessionFacts` are first cut into OCPI charging
-periods (`domain.charging_periods.split_session`); a CDR's charging periods are
+periods (`domain.charging_periods.cut_into_periods`); a CDR's charging periods are
 used as given. Every period is then priced the same way:
 
 * Per dimension, the FIRST tariff element whose restrictions match the period and
@@ -42,7 +42,7 @@ from domain.charging_periods import (
     ChargingPeriod,
     MeterSample,
     SessionFacts,
-    split_session,
+    cut_into_periods,
     utc,
     zone,
 )
@@ -100,7 +100,7 @@ class PricedSession:
 def price_session(tariff: Tariff, facts: SessionFacts) -> PricedSession:
     """Price measured session facts: cut into charging periods, then price those."""
     with localcontext(_CONTEXT):
-        periods = split_session(facts, tariff)
+        periods = cut_into_periods(facts, tariff)
         return _price(tariff, facts.start, periods, facts.time_zone)
 
 

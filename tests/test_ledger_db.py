@@ -22,7 +22,7 @@ from db.ledger import (
     trial_balance,
 )
 from db.models.ledger import (
-    LedgerEntry,
+    JournalEntryRow,
     LedgerPosting,
     ledger_trigger_ddl,
     ledger_trigger_drop_ddl,
@@ -46,7 +46,7 @@ def entry(key: str, amount: int = 971, currency: str = "EUR") -> JournalEntry:
 
 
 def entry_count(session) -> int:
-    return session.execute(select(func.count()).select_from(LedgerEntry)).scalar_one()
+    return session.execute(select(func.count()).select_from(JournalEntryRow)).scalar_one()
 
 
 # Posting and reading
@@ -326,7 +326,7 @@ def entry_pools(draw):
 
 
 def _fresh_ledger(engine) -> None:
-    tables = [LedgerPosting.__table__, LedgerEntry.__table__]
+    tables = [LedgerPosting.__table__, JournalEntryRow.__table__]
     Base.metadata.drop_all(engine, tables=tables)
     Base.metadata.create_all(engine, tables=tables)
 

@@ -8,7 +8,7 @@ from decimal import Decimal as D
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.charging_periods import split_session
+from domain.charging_periods import cut_into_periods
 from domain.pricing import MeterSample, SessionFacts, price_charging_periods, price_session
 from domain.tariff import DAYS, PriceComponent, Tariff, TariffElement, TariffRestrictions
 
@@ -91,7 +91,7 @@ def test_a_price_is_never_negative(tariff, facts):
 @settings(max_examples=200, deadline=None)
 @given(tariffs(), sessions())
 def test_the_charging_periods_of_a_session_add_up_and_price_the_same_as_a_cdr(tariff, facts):
-    periods = split_session(facts, tariff)
+    periods = cut_into_periods(facts, tariff)
     priced = price_session(tariff, facts)
     # Whatever the cuts, the energy is what the meter rose above its highest reading,
     # and the periods cover the session exactly.

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from domain.charging_periods import split_session
+from domain.charging_periods import cut_into_periods
 from domain.pricing import MeterSample, PricedSession, SessionFacts, price_session
 from domain.tariff import PriceComponent, Tariff, TariffElement, TariffRestrictions
 
@@ -279,7 +279,7 @@ def test_a_meter_going_backwards_never_produces_negative_energy():
     priced = price_session(t, facts)
     assert priced.energy_wh == 5_000
     assert priced.total_excl_vat == D("1.50")
-    assert all(p.energy_kwh >= 0 for p in split_session(facts, t))
+    assert all(p.energy_kwh >= 0 for p in cut_into_periods(facts, t))
 
 
 def test_a_meter_that_only_goes_backwards_costs_only_parking():

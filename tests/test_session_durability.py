@@ -20,7 +20,7 @@ from temporalio.worker import Replayer
 
 from db.demo import load_demo_data
 from db.ledger import entries_for_reference, trial_balance
-from db.models import ChargingSession, LedgerEntry
+from db.models import ChargingSession, JournalEntryRow
 from tests.session_helpers import ScriptedSession, session_worker
 from workflows.charging_session import ChargingSessionWorkflow
 from workflows.session_gateway import SessionGateway
@@ -88,7 +88,7 @@ async def test_worker_killed_mid_session_loses_nothing_and_posts_once(
     with session_factory() as s:
         for answer in answers:
             assert len(entries_for_reference(s, answer.workflow_id)) == 1
-        assert s.scalar(select(func.count()).select_from(LedgerEntry)) == 3
+        assert s.scalar(select(func.count()).select_from(JournalEntryRow)) == 3
         assert s.scalar(select(func.count()).select_from(ChargingSession)) == 3
         assert sum(trial_balance(s).values()) == 0
 

@@ -15,7 +15,7 @@ from temporalio.testing import ActivityEnvironment
 from activities.session_activities import SessionActivities
 from db.demo import load_demo_data
 from db.ledger import trial_balance
-from db.models import ChargingSession, LedgerEntry, LedgerPosting
+from db.models import ChargingSession, JournalEntryRow, LedgerPosting
 from workflows.session_types import (
     PriceInput,
     SessionStart,
@@ -38,7 +38,7 @@ def snapshot_of_db(factory):
         ).all()
         return (
             rows,
-            s.scalar(select(func.count()).select_from(LedgerEntry)),
+            s.scalar(select(func.count()).select_from(JournalEntryRow)),
             s.scalar(select(func.count()).select_from(LedgerPosting)),
             trial_balance(s),
         )

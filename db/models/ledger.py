@@ -23,13 +23,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, BigId, UTCDateTime
 
-__all__ = ["LedgerEntry", "LedgerPosting", "ledger_trigger_ddl", "ledger_trigger_drop_ddl"]
+__all__ = ["JournalEntryRow", "LedgerPosting", "ledger_trigger_ddl", "ledger_trigger_drop_ddl"]
 
 ENTRY_OPEN = "open"
 ENTRY_POSTED = "posted"
 
 
-class LedgerEntry(Base):
+class JournalEntryRow(Base):
     """One journal entry; `idempotency_key` is derived from its cause."""
 
     __tablename__ = "journal_entries"
