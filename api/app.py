@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 from contextlib import asynccontextmanager
-from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,6 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.deps import Settings, TemporalConnection
 from api.routes import ROUTERS
+from api.version import platform_version
 from db.base import make_engine, make_sessionmaker
 
 log = logging.getLogger(__name__)
@@ -32,13 +32,6 @@ Charge point management, billing and settlement for EV charging.
   invoices and settlements.
 """
 TAGS = [{"name": "health", "description": "Is the platform up: database and Temporal."}]
-
-
-def platform_version() -> str:
-    try:
-        return version("energycloud")
-    except PackageNotFoundError:  # running from a checkout that was never installed
-        return "0.0.0"
 
 
 class CatchErrors:

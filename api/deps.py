@@ -15,6 +15,8 @@ from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 from temporalio.client import Client
 
+from workflows.temporal_client import connect_temporal
+
 log = logging.getLogger(__name__)
 
 
@@ -41,10 +43,9 @@ class TemporalConnection:
     async def client(self, *, timeout_s: float = 5.0) -> Client:
         async with self._lock:
             if self._client is None:
-                self._client = await Client.connect(
-                    self.address,
-                    namespace=self.namespace,
-                    connect_timeout=timedelta(seconds=timeout_s),
+                # One attempt: a caller waiting on Temporal gets 503 instead.
+                self._client = await connect_temporal(
+                    self.address, self.namespace, wait_s=0, attempt_timeout_s=timeout_s
                 )
                 log.info("Connected to Temporal at %s", self.address)
             return self._client

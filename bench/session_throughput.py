@@ -36,6 +36,7 @@ from bare_workflow import BareWorkflow, noop  # noqa: E402
 from db.base import make_engine, make_sessionmaker  # noqa: E402
 from db.demo import load_demo_data  # noqa: E402
 from db.schema import reset_schema  # noqa: E402
+from energycloud.temporal_cli import temporal_binary  # noqa: E402
 from workflows.registry import all_activities, all_workflows  # noqa: E402
 from workflows.session_gateway import SessionGateway  # noqa: E402
 from workflows.session_types import SessionStart, SessionStop  # noqa: E402
@@ -114,9 +115,8 @@ async def main() -> None:
     factory = make_sessionmaker(engine)
     load_demo_data(factory, password="bench")
 
-    binary = Path(sys.executable).parent / "temporal"
     env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=str(binary if binary.exists() else shutil.which("temporal")),
+        dev_server_existing_path=temporal_binary(),
         dev_server_log_level="error", ui=False)
     try:
         client = env.client

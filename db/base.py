@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, String, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -70,6 +70,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def begin_immediate(connection: Connection) -> None:
+    """Begin a SQLite transaction IMMEDIATE: take the write lock up front so
+    concurrent writers wait (busy_timeout) instead of failing to upgrade a read
+    lock on a stale snapshot. The one place the platform says how."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def make_engine(url: str, **kwargs) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
@@ -92,9 +99,7 @@ def make_engine(url: str, **kwargs) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):  # pragma: no cover - trivial
-            # IMMEDIATE: take the write lock up front so concurrent writers wait
-            # (busy_timeout) instead of failing to upgrade a read lock.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            begin_immediate(conn)
 
     return engine
 

