@@ -127,9 +127,10 @@ class SessionActivities:
         database transaction so the two always agree. Idempotent."""
         with domain_errors_fail_the_activity():
             snap, split, priced = data.snapshot, data.split, data.priced
+            payout = split.to_domain()
             entry = session_entry(
                 snap.workflow_id,
-                split.to_domain(),
+                payout,
                 owner_org_id=snap.organization_id,
                 main_org_id=snap.main_organization_id,
                 employee_org_id=snap.organization_id,
@@ -163,12 +164,7 @@ class SessionActivities:
                             "ledger_entry_id": entry_id,
                         },
                         consumer_price_cents=priced.consumer_price_cents,
-                        emsp_billed_cents=split.emsp_billed_cents,
-                        main_org_invoiced_cents=split.main_org_invoiced_cents,
-                        owner_compensation_cents=split.owner_compensation_cents,
-                        employee_payout_cents=split.employee_payout_cents,
-                        partner_fee_cents=split.partner_fee_cents,
-                        platform_margin_cents=split.platform_margin_cents,
+                        split=payout,
                         flags=flags,
                     ),
                 )

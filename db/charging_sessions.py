@@ -18,6 +18,7 @@ from db.models import ChargingSession, MeterValue
 from db.scope import visible
 from domain.pricing import MeterSample
 from domain.session_snapshot import SessionSnapshot
+from domain.split import SessionSplit
 from domain.visibility import Principal
 
 
@@ -71,13 +72,19 @@ class Settlement:
     stop_reason: str
     pricing: dict
     consumer_price_cents: int
-    emsp_billed_cents: int
-    main_org_invoiced_cents: int
-    owner_compensation_cents: int
-    employee_payout_cents: int
-    partner_fee_cents: int
-    platform_margin_cents: int
+    split: SessionSplit
     flags: tuple[str, ...]
+
+
+# The split's amounts, stored in the session row's columns of the same names.
+SPLIT_AMOUNTS = (
+    "emsp_billed_cents",
+    "main_org_invoiced_cents",
+    "owner_compensation_cents",
+    "employee_payout_cents",
+    "partner_fee_cents",
+    "platform_margin_cents",
+)
 
 
 def record_settled(db: Session, *, workflow_id: str, settlement: Settlement) -> bool:
@@ -94,12 +101,8 @@ def record_settled(db: Session, *, workflow_id: str, settlement: Settlement) -> 
     row.stop_reason = settlement.stop_reason
     row.pricing = settlement.pricing
     row.consumer_price_cents = settlement.consumer_price_cents
-    row.emsp_billed_cents = settlement.emsp_billed_cents
-    row.main_org_invoiced_cents = settlement.main_org_invoiced_cents
-    row.owner_compensation_cents = settlement.owner_compensation_cents
-    row.employee_payout_cents = settlement.employee_payout_cents
-    row.partner_fee_cents = settlement.partner_fee_cents
-    row.platform_margin_cents = settlement.platform_margin_cents
+    for amount in SPLIT_AMOUNTS:
+        setattr(row, amount, getattr(settlement.split, amount))
     row.flags = list(settlement.flags)
     row.needs_review = bool(settlement.flags)
     return True

@@ -14,6 +14,8 @@ from db.demo import load_demo_data
 from db.facts import session_snapshot
 from db.models import ChargingPoint, ChargingSession, MeterValue, User
 from db.scope import principal_of
+from domain.enums import Category
+from domain.split import SessionSplit
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 
@@ -31,9 +33,10 @@ def _authorize(db, ocpp_id: str, transaction_id: str, id_tag: str = "ACME-JAN-01
 def _settlement(stopped_at: datetime, flags=()) -> charging_sessions.Settlement:
     return charging_sessions.Settlement(
         stopped_at=stopped_at, meter_stop_wh=5000, energy_wh=4000, stop_reason="Local",
-        pricing={"total_excl_vat": "0"}, consumer_price_cents=0, emsp_billed_cents=0,
-        main_org_invoiced_cents=112, owner_compensation_cents=0, employee_payout_cents=112,
-        partner_fee_cents=0, platform_margin_cents=0, flags=tuple(flags),
+        pricing={"total_excl_vat": "0"}, consumer_price_cents=0,
+        split=SessionSplit(Category.REIMBURSED, main_org_invoiced_cents=112,
+                           employee_payout_cents=112),
+        flags=tuple(flags),
     )
 
 
@@ -55,6 +58,7 @@ def test_recording_a_session_twice_keeps_one_row_and_settling_completes_it(sessi
     with session_factory() as db:
         (row,) = db.scalars(select(ChargingSession)).all()
         assert (row.state, row.energy_wh, row.needs_review) == ("finished", 4000, True)
+        assert (row.main_org_invoiced_cents, row.employee_payout_cents) == (112, 112)
         assert row.snapshot["workflow_id"] == snap.workflow_id
 
 

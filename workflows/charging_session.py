@@ -51,6 +51,13 @@ ACTIVITY_TIMEOUT = timedelta(seconds=10)
 # sooner. Settlement, the side effect that matters, is a regular activity.
 
 
+async def _locally(activity_method, arg):
+    """A local activity with the workflow's timeout and retry policy."""
+    return await workflow.execute_local_activity_method(
+        activity_method, arg, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY
+    )
+
+
 @workflow.defn(name="ChargingSession")
 class ChargingSessionWorkflow:
     def __init__(self) -> None:
@@ -71,12 +78,7 @@ class ChargingSessionWorkflow:
         start, config = data.start, data.config
         self._transaction_id = start.transaction_id
         self._meter_start_wh = start.meter_start_wh
-        self._snapshot = await workflow.execute_local_activity_method(
-            SessionActivities.authorize_session,
-            start,
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=ACTIVITY_RETRY,
-        )
+        self._snapshot = await _locally(SessionActivities.authorize_session, start)
         snap = self._snapshot
         if not snap.accepted:
             self._state = "rejected"
@@ -88,7 +90,7 @@ class ChargingSessionWorkflow:
         stop = await self._wait_for_stop(config)
 
         self._state = "pricing"
-        priced = await workflow.execute_local_activity_method(
+        priced = await _locally(
             SessionActivities.price_session,
             PriceInput(
                 snapshot=snap,
@@ -97,10 +99,8 @@ class ChargingSessionWorkflow:
                 meter_start_wh=start.meter_start_wh,
                 meter_stop_wh=stop.meter_stop_wh,
             ),
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=ACTIVITY_RETRY,
         )
-        split = await workflow.execute_local_activity_method(
+        split = await _locally(
             SessionActivities.split_payout,
             SplitInput(
                 category=snap.category,
@@ -109,8 +109,6 @@ class ChargingSessionWorkflow:
                 compensation_per_kwh=snap.compensation_per_kwh,
                 roaming_fee_per_kwh=snap.roaming_fee_per_kwh,
             ),
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=ACTIVITY_RETRY,
         )
         self._result = await workflow.execute_activity_method(
             SessionActivities.settle_session,

@@ -17,16 +17,13 @@ from db.models import (
     User,
     WhitelistEntry,
 )
-from db.tree.common import get_row, require_same_customer
+from db.tree.common import added, get_row, require_same_customer
 from db.tree.errors import TreeConflict, TreeError
 from domain.enums import CardKind, CardStatus
 
 
 def create_emsp(db: Session, *, name: str, country_code: str, party_id: str, **extra) -> Emsp:
-    emsp = Emsp(name=name, country_code=country_code, party_id=party_id, **extra)
-    db.add(emsp)
-    db.flush()
-    return emsp
+    return added(db, Emsp(name=name, country_code=country_code, party_id=party_id, **extra))
 
 
 def issue_organization_card(
@@ -53,7 +50,7 @@ def issue_organization_card(
                 " suborganizations"
             )
     _check_uid_free(db, uid)
-    card = ChargingCard(
+    return added(db, ChargingCard(
         uid=uid,
         kind=CardKind.ORGANIZATION,
         customer_id=org.customer_id,
@@ -62,10 +59,7 @@ def issue_organization_card(
         label=label,
         reimbursable_for_organization_id=reimbursable_for_organization_id,
         valid_until=valid_until,
-    )
-    db.add(card)
-    db.flush()
-    return card
+    ))
 
 
 def register_public_token(
@@ -80,7 +74,7 @@ def register_public_token(
     """A public eMSP token in the token registry (in real life pushed over OCPI)."""
     get_row(db, Emsp, emsp_id, "eMSP")
     _check_uid_free(db, uid)
-    card = ChargingCard(
+    return added(db, ChargingCard(
         uid=uid,
         kind=CardKind.PUBLIC,
         emsp_id=emsp_id,
@@ -88,10 +82,7 @@ def register_public_token(
         status=CardStatus(status),
         label=contract_id,
         valid_until=valid_until,
-    )
-    db.add(card)
-    db.flush()
-    return card
+    ))
 
 
 def _check_uid_free(db: Session, uid: str) -> None:
@@ -122,9 +113,6 @@ def whitelist_card(
             card.customer_id, target_customer,
             "an organization card can only be whitelisted at its own customer's sites",
         )
-    entry = WhitelistEntry(
+    return added(db, WhitelistEntry(
         card_id=card.id, location_id=location_id, charging_point_id=charging_point_id
-    )
-    db.add(entry)
-    db.flush()
-    return entry
+    ))

@@ -12,7 +12,7 @@ from db.models import (
     SubscriptionPlan,
 )
 from db.passwords import hash_password
-from db.tree.common import check_rate, get_row, require_same_customer
+from db.tree.common import added, check_rate, get_row, require_same_customer
 from db.tree.errors import TreeConflict, TreeError
 from domain.enums import AccessMode, ChargingPointState
 
@@ -67,6 +67,4 @@ def add_charging_point(
         access_mode_inherited=access_mode is None,
     )
     cp.connectors = [Connector(number=n, max_power_w=max_power_w) for n in range(1, connectors + 1)]
-    db.add(cp)
-    db.flush()
-    return cp
+    return added(db, cp)

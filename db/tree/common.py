@@ -53,3 +53,10 @@ def check_rate(db: Session, rate_id: int, customer_id: int) -> None:
         rate.customer_id, customer_id, f"rate {rate.name!r} belongs to another customer",
         unowned_is_shared=True,
     )
+
+
+def added(db: Session, row):
+    """Add a new row and flush, so it has its id (and the database has checked it)."""
+    db.add(row)
+    db.flush()
+    return row

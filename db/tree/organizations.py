@@ -9,7 +9,7 @@ from db.models import (
     Location,
     Organization,
 )
-from db.tree.common import check_rate, get_row, require_same_customer
+from db.tree.common import added, check_rate, get_row, require_same_customer
 from db.tree.errors import TreeError
 from domain.enums import AccessMode
 
@@ -40,17 +40,14 @@ def create_organization(
         raise TreeError(f"organization {name!r} needs a rate (or must inherit its parent's)")
     if rate_id is not None:
         check_rate(db, rate_id, customer_id)
-    org = Organization(
+    return added(db, Organization(
         customer_id=customer_id,
         name=name,
         parent_id=parent_id,
         rate_id=rate_id,
         rate_inherited=rate_inherited,
         **details,
-    )
-    db.add(org)
-    db.flush()
-    return org
+    ))
 
 
 def create_location(
@@ -75,7 +72,7 @@ def create_location(
         raise TreeError(f"location {name!r} does not inherit its rate, so it needs one")
     if rate_id is not None:
         check_rate(db, rate_id, org.customer_id)
-    location = Location(
+    return added(db, Location(
         customer_id=org.customer_id,
         organization_id=org.id,
         name=name,
@@ -83,7 +80,4 @@ def create_location(
         rate_id=rate_id,
         rate_inherited=rate_inherited,
         **address,
-    )
-    db.add(location)
-    db.flush()
-    return location
+    ))

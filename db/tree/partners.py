@@ -9,7 +9,7 @@ from db.models import (
     Customer,
     Partner,
 )
-from db.tree.common import get_row, parse_decimal
+from db.tree.common import added, get_row, parse_decimal
 from db.tree.errors import TreeConflict, TreeError
 
 
@@ -28,22 +28,16 @@ def create_partner(
         raise TreeError("subscription_kickback_percent must be between 0 and 100")
     if db.scalar(select(Partner.id).where(Partner.name == name)) is not None:
         raise TreeConflict(f"a partner named {name!r} already exists")
-    partner = Partner(
+    return added(db, Partner(
         name=name,
         display_name=display_name or name,
         roaming_fee_per_kwh=fee,
         subscription_kickback_percent=kickback,
         **branding,
-    )
-    db.add(partner)
-    db.flush()
-    return partner
+    ))
 
 
 def create_customer(db: Session, *, name: str, partner_id: int | None = None) -> Customer:
     if partner_id is not None:
         get_row(db, Partner, partner_id, "partner")
-    customer = Customer(name=name, partner_id=partner_id)
-    db.add(customer)
-    db.flush()
-    return customer
+    return added(db, Customer(name=name, partner_id=partner_id))

@@ -8,7 +8,7 @@ from db.models import (
     Rate,
     SubscriptionPlan,
 )
-from db.tree.common import parse_decimal
+from db.tree.common import added, parse_decimal
 from db.tree.errors import TreeError
 
 
@@ -29,22 +29,16 @@ def create_rate(
         raise TreeError(f"rate {name!r}: invalid tariff: {exc}") from exc
     if parsed.currency != currency:
         raise TreeError(f"rate {name!r}: tariff currency {parsed.currency} is not {currency}")
-    rate = Rate(
+    return added(db, Rate(
         name=name,
         tariff=parsed.to_ocpi(),
         compensation_per_kwh=parse_decimal("compensation_per_kwh", compensation_per_kwh),
         customer_id=customer_id,
         currency=currency,
-    )
-    db.add(rate)
-    db.flush()
-    return rate
+    ))
 
 
 def create_plan(db: Session, *, name: str, monthly_fee_cents: int) -> SubscriptionPlan:
     if not isinstance(monthly_fee_cents, int) or monthly_fee_cents < 0:
         raise TreeError("monthly_fee_cents must be a non-negative whole number of cents")
-    plan = SubscriptionPlan(name=name, monthly_fee_cents=monthly_fee_cents)
-    db.add(plan)
-    db.flush()
-    return plan
+    return added(db, SubscriptionPlan(name=name, monthly_fee_cents=monthly_fee_cents))

@@ -10,7 +10,7 @@ from db.models import (
     User,
 )
 from db.passwords import hash_password
-from db.tree.common import get_row, require_same_customer
+from db.tree.common import added, get_row, require_same_customer
 from db.tree.errors import TreeConflict, TreeError
 from domain.enums import Role
 
@@ -44,7 +44,7 @@ def create_user(
         raise TreeError("a customer_admin user needs a customer")
     if role == Role.CUSTOMER_USER and organization_id is None:
         raise TreeError("a customer_user needs an organization")
-    user = User(
+    return added(db, User(
         email=email,
         name=name,
         role=role,
@@ -52,7 +52,4 @@ def create_user(
         partner_id=partner_id,
         customer_id=customer_id,
         organization_id=organization_id,
-    )
-    db.add(user)
-    db.flush()
-    return user
+    ))

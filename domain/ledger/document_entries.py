@@ -32,6 +32,12 @@ def document_key(period: str, document: str, step: str) -> str:
     return f"{period}:{document}:{step}"
 
 
+def _entry(kind, step, label, period, document, postings, currency) -> JournalEntry | None:
+    """A document's entry: keyed `<period>:<document>:<step>`, described by label."""
+    key = document_key(period, document, step)
+    return build_entry(key, f"{label} {period}, {document}", postings, kind=kind, currency=currency)
+
+
 def subscription_invoice_entry(
     *,
     period: str,
@@ -43,16 +49,14 @@ def subscription_invoice_entry(
 ) -> JournalEntry | None:
     """Subscriptions invoiced to a main organization: Dr receivable:org net+VAT,
     Cr revenue:subscriptions net, Cr liability:vat VAT."""
-    return build_entry(
-        document_key(period, document, "subscriptions"),
-        f"subscriptions {period}, {document}",
-        [
-            (receivable_org(organization_id), net_cents + vat_cents),
-            (REVENUE_SUBSCRIPTIONS, -net_cents),
-            (LIABILITY_VAT, -vat_cents),
-        ],
-        kind=EntryKind.SUBSCRIPTION_INVOICE,
-        currency=currency,
+    postings = [
+        (receivable_org(organization_id), net_cents + vat_cents),
+        (REVENUE_SUBSCRIPTIONS, -net_cents),
+        (LIABILITY_VAT, -vat_cents),
+    ]
+    return _entry(
+        EntryKind.SUBSCRIPTION_INVOICE, "subscriptions", "subscriptions",
+        period, document, postings, currency,
     )
 
 
@@ -60,15 +64,13 @@ def partner_kickback_entry(
     *, period: str, document: str, partner_id: int, kickback_cents: int, currency: str = "EUR"
 ) -> JournalEntry | None:
     """The partner's share of its customers' subscriptions (DOMAIN.md §6)."""
-    return build_entry(
-        document_key(period, document, "kickback"),
-        f"subscription kickback {period}, {document}",
-        [
-            (EXPENSE_PARTNER_KICKBACK, kickback_cents),
-            (payable_partner(partner_id), -kickback_cents),
-        ],
-        kind=EntryKind.PARTNER_KICKBACK,
-        currency=currency,
+    postings = [
+        (EXPENSE_PARTNER_KICKBACK, kickback_cents),
+        (payable_partner(partner_id), -kickback_cents),
+    ]
+    return _entry(
+        EntryKind.PARTNER_KICKBACK, "kickback", "subscription kickback",
+        period, document, postings, currency,
     )
 
 
@@ -78,13 +80,8 @@ def sales_vat_entry(
     """Output VAT on a document the platform issues (e.g. the roaming statement
     to an eMSP): Dr the debtor's receivable, Cr liability:vat."""
     _require_prefix(debtor_account, "receivable:")
-    return build_entry(
-        document_key(period, document, "vat"),
-        f"VAT {period}, {document}",
-        [(debtor_account, vat_cents), (LIABILITY_VAT, -vat_cents)],
-        kind=EntryKind.VAT,
-        currency=currency,
-    )
+    postings = [(debtor_account, vat_cents), (LIABILITY_VAT, -vat_cents)]
+    return _entry(EntryKind.VAT, "vat", "VAT", period, document, postings, currency)
 
 
 def self_billing_vat_entry(
@@ -93,13 +90,8 @@ def self_billing_vat_entry(
     """Input VAT on a self-billing statement to a VAT-registered payee: the platform
     pays it to the payee and reclaims it: Dr liability:vat, Cr the payee's payable."""
     _require_prefix(payee_account, "payable:")
-    return build_entry(
-        document_key(period, document, "vat"),
-        f"VAT {period}, {document}",
-        [(LIABILITY_VAT, vat_cents), (payee_account, -vat_cents)],
-        kind=EntryKind.VAT,
-        currency=currency,
-    )
+    postings = [(LIABILITY_VAT, vat_cents), (payee_account, -vat_cents)]
+    return _entry(EntryKind.VAT, "vat", "VAT", period, document, postings, currency)
 
 
 def payout_entry(
@@ -107,13 +99,8 @@ def payout_entry(
 ) -> JournalEntry | None:
     """Money paid to a payee's bank account: Dr payable, Cr cash:bank."""
     _require_prefix(payee_account, "payable:")
-    return build_entry(
-        document_key(period, document, "payout"),
-        f"payout {period}, {document}",
-        [(payee_account, amount_cents), (CASH_BANK, -amount_cents)],
-        kind=EntryKind.PAYOUT,
-        currency=currency,
-    )
+    postings = [(payee_account, amount_cents), (CASH_BANK, -amount_cents)]
+    return _entry(EntryKind.PAYOUT, "payout", "payout", period, document, postings, currency)
 
 
 def collection_entry(
@@ -128,12 +115,11 @@ def collection_entry(
     """Money collected from a debtor: Dr cash:bank (direct debit, transfer) or
     clearing:psp (payment provider), Cr the receivable."""
     _require_prefix(debtor_account, "receivable:")
-    return build_entry(
-        document_key(period, document, "collection"),
-        f"collection {period}, {document}",
-        [(CLEARING_PSP if via_psp else CASH_BANK, amount_cents), (debtor_account, -amount_cents)],
-        kind=EntryKind.COLLECTION,
-        currency=currency,
+    to = CLEARING_PSP if via_psp else CASH_BANK
+    postings = [(to, amount_cents), (debtor_account, -amount_cents)]
+    return _entry(
+        EntryKind.COLLECTION, "collection", "collection",
+        period, document, postings, currency,
     )
 
 
@@ -141,14 +127,12 @@ def psp_settlement_entry(
     *, period: str, document: str, gross_cents: int, fee_cents: int, currency: str = "EUR"
 ) -> JournalEntry | None:
     """The payment provider pays out its clearing balance minus its fees."""
-    return build_entry(
-        document_key(period, document, "psp-settlement"),
-        f"payment provider settlement {period}, {document}",
-        [
-            (CASH_BANK, gross_cents - fee_cents),
-            (EXPENSE_PSP_FEES, fee_cents),
-            (CLEARING_PSP, -gross_cents),
-        ],
-        kind=EntryKind.PSP_SETTLEMENT,
-        currency=currency,
+    postings = [
+        (CASH_BANK, gross_cents - fee_cents),
+        (EXPENSE_PSP_FEES, fee_cents),
+        (CLEARING_PSP, -gross_cents),
+    ]
+    return _entry(
+        EntryKind.PSP_SETTLEMENT, "psp-settlement", "payment provider settlement",
+        period, document, postings, currency,
     )
