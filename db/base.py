@@ -8,7 +8,16 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, String, create_engine, event
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Enum,
+    Integer,
+    MetaData,
+    String,
+    create_engine,
+    event,
+)
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -64,6 +73,12 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def string_enum(cls) -> Enum:
+    """An enum column stored as plain strings (portable, readable in SQL),
+    validated by SQLAlchemy."""
+    return Enum(cls, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e])
 
 
 def utcnow() -> datetime:

@@ -6,7 +6,8 @@ restrictions, and the tariff's `min_price` / `max_price`. Prices are excl. VAT
 OCPI `vat` is kept only so a tariff survives a round trip through `to_ocpi`.
 
 Every value is validated when an object is built, so a `Tariff` that exists can
-be priced. `Tariff.from_ocpi` raises `ValueError` naming the offending field.
+be priced. `Tariff.from_ocpi` raises `TariffError` (a `ValueError`) naming the
+offending field (field checks in `domain.tariff_fields`).
 Numbers arrive as JSON numbers or strings and become `Decimal` via `str()`, so no
 float arithmetic ever touches a price.
 """
@@ -15,93 +16,34 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields
-from datetime import date, datetime, time
+from datetime import date, time
 from decimal import Decimal
 from typing import Any
 
-from domain.errors import Invalid
+from domain.tariff_fields import (
+    DAYS,
+    DIMENSIONS,
+    RESERVATION_TYPES,
+    TariffError,
+    calendar_day,
+    check_keys,
+    nest,
+    non_negative,
+    time_of_day,
+    to_decimal,
+    whole_number,
+)
 
-DIMENSIONS = ("ENERGY", "FLAT", "TIME", "PARKING_TIME")  # mod_tariffs §TariffDimensionType
-DAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
-RESERVATION_TYPES = ("RESERVATION", "RESERVATION_EXPIRES")  # §ReservationRestrictionType
-
-# Regexes from mod_tariffs §TariffRestrictions class.
-_TIME_RE = re.compile(r"([0-1][0-9]|2[0-3]):[0-5][0-9]")
-_DATE_RE = re.compile(r"([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])")
-
-
-def to_decimal(value: Any, what: str) -> Decimal:
-    """A JSON number or string as an exact Decimal (floats via their shortest repr)."""
-    if isinstance(value, bool) or not isinstance(value, (Decimal, int, float, str)):
-        raise TariffError(f"{what}: not a number: {value!r}")
-    try:
-        result = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
-    except ArithmeticError:
-        raise TariffError(f"{what}: not a number: {value!r}") from None
-    if not result.is_finite():
-        raise TariffError(f"{what}: not a finite number: {value!r}")
-    return result
-
-
-def _non_negative(value: Any, what: str) -> Decimal:
-    result = to_decimal(value, what)
-    if result < 0:
-        raise TariffError(f"{what}: must not be negative (got {value})")
-    return result
-
-
-def _whole(value: Any, what: str) -> int:
-    number = to_decimal(value, what)
-    if number != number.to_integral_value():
-        raise TariffError(f"{what}: must be a whole number (got {value})")
-    return int(number)
-
-
-def _time_of_day(value: Any, what: str) -> time:
-    if isinstance(value, time):
-        if value.second or value.microsecond or value.tzinfo:
-            raise TariffError(f"{what}: must be a local HH:MM time (got {value})")
-        return value
-    if not isinstance(value, str) or not _TIME_RE.fullmatch(value):
-        raise TariffError(f"{what}: must be 'HH:MM' in 24h format, e.g. '07:30' (got {value!r})")
-    return time(int(value[:2]), int(value[3:]))
-
-
-def _day(value: Any, what: str) -> date:
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if not isinstance(value, str) or not _DATE_RE.fullmatch(value):
-        raise TariffError(f"{what}: must be 'YYYY-MM-DD' (got {value!r})")
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise TariffError(f"{what}: no such date: {value!r}") from None
-
-
-class TariffError(Invalid):
-    """A tariff that is not valid OCPI 2.2.1; the sentence names the field."""
-
-    code = "tariff.invalid"
-
-
-class _ObjectError(TariffError):
-    """A problem with a whole JSON object rather than with one of its fields."""
-
-
-def _nest(prefix: str, exc: ValueError) -> ValueError:
-    """The error of a nested object, prefixed with where it sits ("elements[2].price")."""
-    return TariffError(f"{prefix}{': ' if isinstance(exc, _ObjectError) else '.'}{exc}")
-
-
-def _check_keys(d: Any, allowed: set[str]) -> dict:
-    if not isinstance(d, dict):
-        raise _ObjectError(f"must be a JSON object, got {type(d).__name__}")
-    unknown = sorted(set(d) - allowed)
-    if unknown:
-        # Strict on purpose: a misspelt key (e.g. `tariff_restrictions`) would otherwise
-        # silently turn a restricted element into an unrestricted one.
-        raise _ObjectError(f"unknown field(s) {', '.join(unknown)}")
-    return d
+# Re-exported: callers import these from domain.tariff.
+__all__ = [
+    "DAYS",
+    "PriceComponent",
+    "Tariff",
+    "TariffElement",
+    "TariffError",
+    "TariffRestrictions",
+    "to_decimal",
+]
 
 
 @dataclass(frozen=True)
@@ -117,17 +59,17 @@ class PriceComponent:
         if self.type not in DIMENSIONS:
             raise TariffError(f"type: unknown price component type {self.type!r}, "
                              f"expected one of {', '.join(DIMENSIONS)}")
-        object.__setattr__(self, "price", _non_negative(self.price, "price"))
-        step = _whole(self.step_size, "step_size")
+        object.__setattr__(self, "price", non_negative(self.price, "price"))
+        step = whole_number(self.step_size, "step_size")
         if step < 1:
             raise TariffError(f"step_size: must be a whole number >= 1 (got {self.step_size})")
         object.__setattr__(self, "step_size", step)
         if self.vat is not None:
-            object.__setattr__(self, "vat", _non_negative(self.vat, "vat"))
+            object.__setattr__(self, "vat", non_negative(self.vat, "vat"))
 
     @classmethod
     def from_ocpi(cls, d: dict) -> PriceComponent:
-        _check_keys(d, {"type", "price", "vat", "step_size"})
+        check_keys(d, {"type", "price", "vat", "step_size"})
         for key in ("type", "price", "step_size"):
             if key not in d:
                 raise TariffError(f"{key}: required")
@@ -179,18 +121,18 @@ class TariffRestrictions:
 
         for name in ("start_time", "end_time"):
             if getattr(self, name) is not None:
-                put(name, _time_of_day(getattr(self, name), name))
+                put(name, time_of_day(getattr(self, name), name))
         if self.start_time is not None and self.start_time == self.end_time:
             raise TariffError("start_time and end_time are equal: leave both out for all day")
         for name in ("start_date", "end_date"):
             if getattr(self, name) is not None:
-                put(name, _day(getattr(self, name), name))
+                put(name, calendar_day(getattr(self, name), name))
         for name in _NUMBER_LIMITS:
             if getattr(self, name) is not None:
-                put(name, _non_negative(getattr(self, name), name))
+                put(name, non_negative(getattr(self, name), name))
         for name in ("min_duration", "max_duration"):
             if getattr(self, name) is not None:
-                put(name, _whole(_non_negative(getattr(self, name), name), name))
+                put(name, whole_number(non_negative(getattr(self, name), name), name))
         for low, high in (("start_date", "end_date"), ("min_kwh", "max_kwh"),
                           ("min_current", "max_current"), ("min_power", "max_power"),
                           ("min_duration", "max_duration")):
@@ -210,7 +152,7 @@ class TariffRestrictions:
     @classmethod
     def from_ocpi(cls, d: dict) -> TariffRestrictions:
         names = {f.name for f in fields(cls)}
-        _check_keys(d, names)
+        check_keys(d, names)
         return cls(**{k: v for k, v in d.items() if v is not None})
 
     def to_ocpi(self, as_numbers: bool = False) -> dict:
@@ -249,7 +191,7 @@ class TariffElement:
 
     @classmethod
     def from_ocpi(cls, d: dict) -> TariffElement:
-        _check_keys(d, {"price_components", "restrictions"})
+        check_keys(d, {"price_components", "restrictions"})
         raw = d.get("price_components")
         if not isinstance(raw, list):
             raise TariffError("price_components: must be a list")
@@ -258,13 +200,13 @@ class TariffElement:
             try:
                 components.append(PriceComponent.from_ocpi(c))
             except ValueError as exc:
-                raise _nest(f"price_components[{i}]", exc) from None
+                raise nest(f"price_components[{i}]", exc) from None
         restrictions = None
         if d.get("restrictions") is not None:
             try:
                 restrictions = TariffRestrictions.from_ocpi(d["restrictions"])
             except ValueError as exc:
-                raise _nest("restrictions", exc) from None
+                raise nest("restrictions", exc) from None
         return cls(tuple(components), restrictions)
 
     def to_ocpi(self, as_numbers: bool = False) -> dict:
@@ -293,7 +235,7 @@ class Tariff:
             raise TariffError("elements: at least one tariff element is required")
         for name in ("min_price", "max_price"):
             if getattr(self, name) is not None:
-                object.__setattr__(self, name, _non_negative(getattr(self, name), name))
+                object.__setattr__(self, name, non_negative(getattr(self, name), name))
         if (self.min_price is not None and self.max_price is not None
                 and self.min_price > self.max_price):
             raise TariffError(f"min_price {self.min_price} exceeds max_price {self.max_price}")
@@ -313,7 +255,7 @@ class Tariff:
             try:
                 elements.append(TariffElement.from_ocpi(e))
             except ValueError as exc:
-                raise _nest(f"elements[{i}]", exc) from None
+                raise nest(f"elements[{i}]", exc) from None
         return cls(d["currency"], tuple(elements), _price(d.get("min_price"), "min_price"),
                    _price(d.get("max_price"), "max_price"), d.get("id"))
 
@@ -351,5 +293,5 @@ def _price(value: Any, what: str) -> Decimal | None:
     if isinstance(value, dict):
         if "excl_vat" not in value:
             raise TariffError(f"{what}.excl_vat: required")
-        return _non_negative(value["excl_vat"], f"{what}.excl_vat")
-    return _non_negative(value, what)
+        return non_negative(value["excl_vat"], f"{what}.excl_vat")
+    return non_negative(value, what)

@@ -5,51 +5,47 @@ Every row below the customer carries `customer_id`, and composite foreign keys
 tie it to its parent's `(id, customer_id)`. The database itself therefore refuses
 a location under another customer's organization, a charging point under another
 customer's location, a card of another customer's user; and scoping a query to a
-caller's subtree is a filter on one indexed column (DOMAIN.md §1)."""
+caller's subtree is a filter on one indexed column (DOMAIN.md §1).
+
+This module: the platform, partners, customers, rates, plans, eMSPs,
+organizations and locations; charging points, users and cards have their own
+modules beside it."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
     CheckConstraint,
-    Enum,
     ForeignKey,
     ForeignKeyConstraint,
-    Integer,
     String,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from db.base import Base, DecimalText, UTCDateTime, utcnow
-from domain.enums import AccessMode, CardKind, CardStatus, ChargingPointState, Role
+from db.base import Base, DecimalText, UTCDateTime, string_enum, utcnow
+from domain.enums import AccessMode
+
+if TYPE_CHECKING:  # relationships name these; SQLAlchemy resolves them by name
+    from db.models.charging_points import ChargingPoint
 
 __all__ = [
     "PlatformSettings",
     "Partner",
     "Customer",
-    "Organization",
-    "Location",
-    "ChargingPoint",
-    "Connector",
-    "User",
-    "ChargingCard",
-    "WhitelistEntry",
     "Rate",
     "SubscriptionPlan",
     "Emsp",
+    "Organization",
+    "Location",
 ]
-
-
-def _enum(cls):
-    # Stored as plain strings (portable, readable in SQL), validated by SQLAlchemy.
-    return Enum(cls, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e])
 
 
 class PlatformSettings(Base):
@@ -218,7 +214,9 @@ class Location(Base):
     city: Mapped[str | None] = mapped_column(String(100))
     country: Mapped[str] = mapped_column(String(2), default="NL")
     time_zone: Mapped[str] = mapped_column(String(64), default="Europe/Amsterdam")
-    access_mode: Mapped[AccessMode] = mapped_column(_enum(AccessMode), default=AccessMode.OPEN)
+    access_mode: Mapped[AccessMode] = mapped_column(
+        string_enum(AccessMode), default=AccessMode.OPEN
+    )
     rate_id: Mapped[int | None] = mapped_column(ForeignKey("rates.id"))
     rate_inherited: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -234,186 +232,3 @@ class Location(Base):
         primaryjoin="ChargingPoint.location_id == Location.id",
         foreign_keys="ChargingPoint.location_id",
     )
-
-
-class ChargingPoint(Base):
-    __tablename__ = "charging_points"
-    __table_args__ = (
-        ForeignKeyConstraint(
-            ["location_id", "customer_id"], ["locations.id", "locations.customer_id"]
-        ),
-        # Only an unclaimed (pending) charger may hang outside the tree.
-        CheckConstraint(
-            "state = 'pending' OR (location_id IS NOT NULL AND customer_id IS NOT NULL)",
-            name="placed_unless_pending",
-        ),
-        CheckConstraint("rate_inherited OR rate_id IS NOT NULL", name="own_rate_needs_rate"),
-        CheckConstraint(
-            "access_mode_inherited OR access_mode IS NOT NULL", name="own_mode_needs_mode"
-        ),
-    )
-    id: Mapped[int] = mapped_column(primary_key=True)
-    ocpp_id: Mapped[str] = mapped_column(String(64), unique=True)
-    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
-    location_id: Mapped[int | None] = mapped_column(index=True)
-    name: Mapped[str] = mapped_column(String(200), default="")
-    state: Mapped[ChargingPointState] = mapped_column(
-        _enum(ChargingPointState), default=ChargingPointState.PRE_APPROVED
-    )
-    # Per charging point password for OCPP security profile 1/2, argon2-hashed.
-    password_hash: Mapped[str | None] = mapped_column(String(200))
-    subscription_plan_id: Mapped[int | None] = mapped_column(ForeignKey("subscription_plans.id"))
-    access_mode: Mapped[AccessMode | None] = mapped_column(_enum(AccessMode))
-    access_mode_inherited: Mapped[bool] = mapped_column(Boolean, default=True)
-    rate_id: Mapped[int | None] = mapped_column(ForeignKey("rates.id"))
-    rate_inherited: Mapped[bool] = mapped_column(Boolean, default=True)
-    # What the charger told us at BootNotification.
-    vendor: Mapped[str | None] = mapped_column(String(100))
-    model: Mapped[str | None] = mapped_column(String(100))
-    firmware_version: Mapped[str | None] = mapped_column(String(100))
-    serial_number: Mapped[str | None] = mapped_column(String(100))
-    ocpp_protocol: Mapped[str | None] = mapped_column(String(16))
-    # Connection state, kept current by the ingest node holding the socket.
-    connected_node: Mapped[str | None] = mapped_column(String(100))
-    online: Mapped[bool] = mapped_column(Boolean, default=False)
-    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Billable from the first connection (DOMAIN.md §6), until removed.
-    first_connected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    billing_ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    location: Mapped[Location | None] = relationship(
-        back_populates="charging_points",
-        primaryjoin="ChargingPoint.location_id == Location.id",
-        foreign_keys=[location_id],
-    )
-    rate: Mapped[Rate | None] = relationship()
-    subscription_plan: Mapped[SubscriptionPlan | None] = relationship()
-    connectors: Mapped[list[Connector]] = relationship(
-        back_populates="charging_point", cascade="all, delete-orphan", order_by="Connector.number"
-    )
-
-
-class Connector(Base):
-    __tablename__ = "connectors"
-    __table_args__ = (
-        UniqueConstraint("charging_point_id", "number"),
-        CheckConstraint("number >= 1", name="number_positive"),
-    )
-    id: Mapped[int] = mapped_column(primary_key=True)
-    charging_point_id: Mapped[int] = mapped_column(
-        ForeignKey("charging_points.id", ondelete="CASCADE"), index=True
-    )
-    # OCPP 1.6 connectorId; for OCPP 2.0.1 the EVSE id (one connector per EVSE).
-    number: Mapped[int] = mapped_column(Integer)
-    standard: Mapped[str] = mapped_column(String(40), default="IEC_62196_T2")
-    max_power_w: Mapped[int] = mapped_column(Integer, default=11000)
-    status: Mapped[str] = mapped_column(String(32), default="Unknown")
-    status_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-
-    charging_point: Mapped[ChargingPoint] = relationship(back_populates="connectors")
-
-
-class User(Base):
-    """A login. Its role and the ids it carries fix its subtree (DOMAIN.md §1)."""
-
-    __tablename__ = "users"
-    __table_args__ = (
-        ForeignKeyConstraint(
-            ["organization_id", "customer_id"], ["organizations.id", "organizations.customer_id"]
-        ),
-        UniqueConstraint("id", "customer_id", name="uq_users_id_customer"),
-        CheckConstraint(
-            "(role IN ('platform_admin', 'platform_finance')"
-            "  AND partner_id IS NULL AND customer_id IS NULL)"
-            " OR (role IN ('partner_admin', 'partner_support')"
-            "  AND partner_id IS NOT NULL AND customer_id IS NULL)"
-            " OR (role = 'customer_admin' AND customer_id IS NOT NULL AND partner_id IS NULL)"
-            " OR (role = 'customer_user' AND organization_id IS NOT NULL"
-            "  AND partner_id IS NULL)",
-            name="role_matches_scope",
-        ),
-    )
-    id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(200), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
-    role: Mapped[Role] = mapped_column(_enum(Role))
-    password_hash: Mapped[str | None] = mapped_column(String(200))
-    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), index=True)
-    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
-    organization_id: Mapped[int | None] = mapped_column(index=True)
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    organization: Mapped[Organization | None] = relationship(
-        primaryjoin="User.organization_id == Organization.id", foreign_keys=[organization_id]
-    )
-    cards: Mapped[list[ChargingCard]] = relationship(
-        back_populates="user",
-        primaryjoin="ChargingCard.user_id == User.id",
-        foreign_keys="ChargingCard.user_id",
-    )
-
-
-class ChargingCard(Base):
-    """An organization card (held by a user) or a public eMSP token (token registry)."""
-
-    __tablename__ = "charging_cards"
-    __table_args__ = (
-        ForeignKeyConstraint(["user_id", "customer_id"], ["users.id", "users.customer_id"]),
-        ForeignKeyConstraint(
-            ["organization_id", "customer_id"], ["organizations.id", "organizations.customer_id"]
-        ),
-        ForeignKeyConstraint(
-            ["reimbursable_for_organization_id", "customer_id"],
-            ["organizations.id", "organizations.customer_id"],
-        ),
-        CheckConstraint(
-            "(kind = 'organization' AND organization_id IS NOT NULL AND emsp_id IS NULL)"
-            " OR (kind = 'public' AND emsp_id IS NOT NULL AND organization_id IS NULL"
-            "  AND user_id IS NULL)",
-            name="kind_matches_owner",
-        ),
-    )
-    id: Mapped[int] = mapped_column(primary_key=True)
-    uid: Mapped[str] = mapped_column(String(64), unique=True)
-    kind: Mapped[CardKind] = mapped_column(_enum(CardKind))
-    status: Mapped[CardStatus] = mapped_column(_enum(CardStatus), default=CardStatus.ACTIVE)
-    label: Mapped[str] = mapped_column(String(200), default="")
-    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
-    organization_id: Mapped[int | None] = mapped_column(index=True)
-    user_id: Mapped[int | None] = mapped_column(index=True)
-    emsp_id: Mapped[int | None] = mapped_column(ForeignKey("emsps.id"), index=True)
-    contract_id: Mapped[str | None] = mapped_column(String(64))
-    # The main organization may flag a card reimbursable for an employee's home
-    # charger (DOMAIN.md §5, split billing).
-    reimbursable_for_organization_id: Mapped[int | None] = mapped_column()
-    valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    user: Mapped[User | None] = relationship(
-        back_populates="cards",
-        primaryjoin="ChargingCard.user_id == User.id",
-        foreign_keys=[user_id],
-    )
-    emsp: Mapped[Emsp | None] = relationship()
-
-
-class WhitelistEntry(Base):
-    """A card allowed at a location or at one charging point."""
-
-    __tablename__ = "whitelist_entries"
-    __table_args__ = (
-        CheckConstraint(
-            "(location_id IS NULL) <> (charging_point_id IS NULL)", name="one_target"
-        ),
-        UniqueConstraint("card_id", "location_id", "charging_point_id"),
-    )
-    id: Mapped[int] = mapped_column(primary_key=True)
-    card_id: Mapped[int] = mapped_column(ForeignKey("charging_cards.id", ondelete="CASCADE"))
-    location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"), index=True)
-    charging_point_id: Mapped[int | None] = mapped_column(
-        ForeignKey("charging_points.id"), index=True
-    )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
