@@ -8,8 +8,8 @@ customer's location, a card of another customer's user; and scoping a query to a
 caller's subtree is a filter on one indexed column (DOMAIN.md §1).
 
 This module: the platform, partners, customers, rates, plans, eMSPs,
-organizations and locations; charging points, users and cards have their own
-modules beside it."""
+organizations, locations, users and cards; charging points and connectors are
+in db/models/charging_points.py."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.base import Base, DecimalText, UTCDateTime, string_enum, utcnow
-from domain.enums import AccessMode
+from domain.enums import AccessMode, CardKind, CardStatus, Role
 
 if TYPE_CHECKING:  # relationships name these; SQLAlchemy resolves them by name
     from db.models.charging_points import ChargingPoint
@@ -45,6 +45,9 @@ __all__ = [
     "Emsp",
     "Organization",
     "Location",
+    "User",
+    "ChargingCard",
+    "WhitelistEntry",
 ]
 
 
@@ -232,3 +235,107 @@ class Location(Base):
         primaryjoin="ChargingPoint.location_id == Location.id",
         foreign_keys="ChargingPoint.location_id",
     )
+
+
+class User(Base):
+    """A login. Its role and the ids it carries fix its subtree (DOMAIN.md §1)."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["organization_id", "customer_id"], ["organizations.id", "organizations.customer_id"]
+        ),
+        UniqueConstraint("id", "customer_id", name="uq_users_id_customer"),
+        CheckConstraint(
+            "(role IN ('platform_admin', 'platform_finance')"
+            "  AND partner_id IS NULL AND customer_id IS NULL)"
+            " OR (role IN ('partner_admin', 'partner_support')"
+            "  AND partner_id IS NOT NULL AND customer_id IS NULL)"
+            " OR (role = 'customer_admin' AND customer_id IS NOT NULL AND partner_id IS NULL)"
+            " OR (role = 'customer_user' AND organization_id IS NOT NULL"
+            "  AND partner_id IS NULL)",
+            name="role_matches_scope",
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(string_enum(Role))
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), index=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    organization_id: Mapped[int | None] = mapped_column(index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organization: Mapped[Organization | None] = relationship(
+        primaryjoin="User.organization_id == Organization.id", foreign_keys=[organization_id]
+    )
+    cards: Mapped[list[ChargingCard]] = relationship(
+        back_populates="user",
+        primaryjoin="ChargingCard.user_id == User.id",
+        foreign_keys="ChargingCard.user_id",
+    )
+
+
+class ChargingCard(Base):
+    """An organization card (held by a user) or a public eMSP token (token registry)."""
+
+    __tablename__ = "charging_cards"
+    __table_args__ = (
+        ForeignKeyConstraint(["user_id", "customer_id"], ["users.id", "users.customer_id"]),
+        ForeignKeyConstraint(
+            ["organization_id", "customer_id"], ["organizations.id", "organizations.customer_id"]
+        ),
+        ForeignKeyConstraint(
+            ["reimbursable_for_organization_id", "customer_id"],
+            ["organizations.id", "organizations.customer_id"],
+        ),
+        CheckConstraint(
+            "(kind = 'organization' AND organization_id IS NOT NULL AND emsp_id IS NULL)"
+            " OR (kind = 'public' AND emsp_id IS NOT NULL AND organization_id IS NULL"
+            "  AND user_id IS NULL)",
+            name="kind_matches_owner",
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[CardKind] = mapped_column(string_enum(CardKind))
+    status: Mapped[CardStatus] = mapped_column(string_enum(CardStatus), default=CardStatus.ACTIVE)
+    label: Mapped[str] = mapped_column(String(200), default="")
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    organization_id: Mapped[int | None] = mapped_column(index=True)
+    user_id: Mapped[int | None] = mapped_column(index=True)
+    emsp_id: Mapped[int | None] = mapped_column(ForeignKey("emsps.id"), index=True)
+    contract_id: Mapped[str | None] = mapped_column(String(64))
+    # The main organization may flag a card reimbursable for an employee's home
+    # charger (DOMAIN.md §5, split billing).
+    reimbursable_for_organization_id: Mapped[int | None] = mapped_column()
+    valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User | None] = relationship(
+        back_populates="cards",
+        primaryjoin="ChargingCard.user_id == User.id",
+        foreign_keys=[user_id],
+    )
+    emsp: Mapped[Emsp | None] = relationship()
+
+
+class WhitelistEntry(Base):
+    """A card allowed at a location or at one charging point."""
+
+    __tablename__ = "whitelist_entries"
+    __table_args__ = (
+        CheckConstraint(
+            "(location_id IS NULL) <> (charging_point_id IS NULL)", name="one_target"
+        ),
+        UniqueConstraint("card_id", "location_id", "charging_point_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    card_id: Mapped[int] = mapped_column(ForeignKey("charging_cards.id", ondelete="CASCADE"))
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"), index=True)
+    charging_point_id: Mapped[int | None] = mapped_column(
+        ForeignKey("charging_points.id"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
