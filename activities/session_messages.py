@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from domain.enums import Category
 from domain.pricing import PricedSession
 from domain.session_snapshot import SessionSnapshot
-from domain.split import SessionSplit
+from domain.split import SPLIT_AMOUNTS, SessionSplit
 
 
 @dataclass(frozen=True)
@@ -115,27 +115,15 @@ class SplitResult:
 
     @classmethod
     def from_domain(cls, split: SessionSplit) -> SplitResult:
+        amounts = {name: getattr(split, name) for name in SPLIT_AMOUNTS}
         return cls(
-            category=split.category.value,
-            emsp_billed_cents=split.emsp_billed_cents,
-            main_org_invoiced_cents=split.main_org_invoiced_cents,
-            owner_compensation_cents=split.owner_compensation_cents,
-            employee_payout_cents=split.employee_payout_cents,
-            partner_fee_cents=split.partner_fee_cents,
-            platform_margin_cents=split.platform_margin_cents,
-            negative_margin=split.negative_margin,
+            category=split.category.value, negative_margin=split.negative_margin, **amounts
         )
 
     def to_domain(self) -> SessionSplit:
+        amounts = {name: getattr(self, name) for name in SPLIT_AMOUNTS}
         return SessionSplit(
-            category=Category(self.category),
-            emsp_billed_cents=self.emsp_billed_cents,
-            main_org_invoiced_cents=self.main_org_invoiced_cents,
-            owner_compensation_cents=self.owner_compensation_cents,
-            employee_payout_cents=self.employee_payout_cents,
-            partner_fee_cents=self.partner_fee_cents,
-            platform_margin_cents=self.platform_margin_cents,
-            negative_margin=self.negative_margin,
+            category=Category(self.category), negative_margin=self.negative_margin, **amounts
         )
 
 

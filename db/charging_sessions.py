@@ -18,8 +18,15 @@ from db.models import ChargingSession, MeterValue
 from db.scope import visible
 from domain.pricing import MeterSample
 from domain.session_snapshot import SessionSnapshot
-from domain.split import SessionSplit
+from domain.split import SPLIT_AMOUNTS, SessionSplit
 from domain.visibility import Principal
+
+# Columns of the session row copied from the snapshot under the same name (the
+# scope columns among them, so every read can filter on its subtree).
+FROM_SNAPSHOT = (
+    "workflow_id", "ocpp_id", "charging_point_id", "customer_id", "organization_id",
+    "partner_id", "id_tag", "card_id", "emsp_id", "category", "currency",
+)
 
 
 def record_authorized(
@@ -38,25 +45,16 @@ def record_authorized(
     )
     if exists is not None:
         return False
+    copied = {column: getattr(snapshot, column) for column in FROM_SNAPSHOT}
     db.add(
         ChargingSession(
-            workflow_id=snapshot.workflow_id,
-            ocpp_id=snapshot.ocpp_id,
+            **copied,
             transaction_id=transaction_id,
-            charging_point_id=snapshot.charging_point_id,
             connector=connector,
-            customer_id=snapshot.customer_id,
-            organization_id=snapshot.organization_id,
-            partner_id=snapshot.partner_id,
-            id_tag=snapshot.id_tag,
-            card_id=snapshot.card_id,
-            emsp_id=snapshot.emsp_id,
-            category=snapshot.category,
             state="active" if snapshot.accepted else "rejected",
             started_at=started_at,
             meter_start_wh=meter_start_wh,
             snapshot=asdict(snapshot),
-            currency=snapshot.currency,
         )
     )
     return True
@@ -74,17 +72,6 @@ class Settlement:
     consumer_price_cents: int
     split: SessionSplit
     flags: tuple[str, ...]
-
-
-# The split's amounts, stored in the session row's columns of the same names.
-SPLIT_AMOUNTS = (
-    "emsp_billed_cents",
-    "main_org_invoiced_cents",
-    "owner_compensation_cents",
-    "employee_payout_cents",
-    "partner_fee_cents",
-    "platform_margin_cents",
-)
 
 
 def record_settled(db: Session, *, workflow_id: str, settlement: Settlement) -> bool:

@@ -20,9 +20,27 @@ from domain.enums import Category
 from domain.errors import Invalid
 from domain.money import round_half_up, to_cents
 
-__all__ = ["SessionSplit", "kickback_cents", "split_session", "subscription_fee_cents"]
+__all__ = [
+    "SPLIT_AMOUNTS",
+    "SessionSplit",
+    "kickback_cents",
+    "split_session",
+    "subscription_fee_cents",
+]
 
 WH_PER_KWH = 1000
+
+
+# The amounts of a split, in cents; the session row stores them in columns of
+# the same names, and the activity messages carry them under the same names.
+SPLIT_AMOUNTS = (
+    "emsp_billed_cents",
+    "main_org_invoiced_cents",
+    "owner_compensation_cents",
+    "employee_payout_cents",
+    "partner_fee_cents",
+    "platform_margin_cents",
+)
 
 
 @dataclass(frozen=True)
