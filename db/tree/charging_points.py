@@ -12,7 +12,7 @@ from db.models import (
     SubscriptionPlan,
 )
 from db.passwords import hash_password
-from db.tree.common import added, check_rate, get_row, require_same_customer
+from db.tree.common import added, check_rate, get_row, parent_row
 from db.tree.errors import TreeConflict, TreeError
 from domain.enums import AccessMode, ChargingPointState
 
@@ -34,13 +34,9 @@ def add_charging_point(
     """Add a charging point as *pre-approved*: the OCPP id is reserved and the
     first connection completes onboarding (DOMAIN.md §9). Passing `rate_id` or
     `access_mode` overrides the inherited value."""
-    location = get_row(db, Location, location_id, "location")
-    if customer_id is not None:  # the caller acts for this customer
-        require_same_customer(
-            location.customer_id, customer_id,
-            f"location {location.name!r} belongs to another customer: a charging point must be"
-            " added under one of the customer's own locations",
-        )
+    location = parent_row(
+        db, Location, location_id, "location", child="charging point", customer_id=customer_id
+    )
     ocpp_id = ocpp_id.strip()
     if not ocpp_id or len(ocpp_id) > 48 or "/" in ocpp_id:
         raise TreeError("OCPP id must be 1–48 characters without '/'")

@@ -60,3 +60,16 @@ def added(db: Session, row):
     db.add(row)
     db.flush()
     return row
+
+
+def parent_row(db: Session, model, id_: int, what: str, *, child: str, customer_id: int | None):
+    """The row a new `child` is added under; refused when the caller acts for a
+    customer (`customer_id`) and the row is another customer's."""
+    parent = get_row(db, model, id_, what)
+    if customer_id is not None:
+        require_same_customer(
+            parent.customer_id, customer_id,
+            f"{what} {parent.name!r} belongs to another customer: a {child} must be added"
+            f" under one of the customer's own {what}s",
+        )
+    return parent

@@ -9,7 +9,7 @@ from db.models import (
     Location,
     Organization,
 )
-from db.tree.common import added, check_rate, get_row, require_same_customer
+from db.tree.common import added, check_rate, get_row, parent_row, require_same_customer
 from db.tree.errors import TreeError
 from domain.enums import AccessMode
 
@@ -61,13 +61,10 @@ def create_location(
     customer_id: int | None = None,
     **address,
 ) -> Location:
-    org = get_row(db, Organization, organization_id, "organization")
-    if customer_id is not None:  # the caller acts for this customer
-        require_same_customer(
-            org.customer_id, customer_id,
-            f"organization {org.name!r} belongs to another customer: a location must be added"
-            " under one of the customer's own organizations",
-        )
+    org = parent_row(
+        db, Organization, organization_id, "organization", child="location",
+        customer_id=customer_id,
+    )
     if not rate_inherited and rate_id is None:
         raise TreeError(f"location {name!r} does not inherit its rate, so it needs one")
     if rate_id is not None:
