@@ -29,6 +29,7 @@ from domain.tariff_fields import (
     check_keys,
     nest,
     non_negative,
+    parse_list,
     time_of_day,
     to_decimal,
     whole_number,
@@ -192,15 +193,8 @@ class TariffElement:
     @classmethod
     def from_ocpi(cls, d: dict) -> TariffElement:
         check_keys(d, {"price_components", "restrictions"})
-        raw = d.get("price_components")
-        if not isinstance(raw, list):
-            raise TariffError("price_components: must be a list")
-        components = []
-        for i, c in enumerate(raw):
-            try:
-                components.append(PriceComponent.from_ocpi(c))
-            except ValueError as exc:
-                raise nest(f"price_components[{i}]", exc) from None
+        components = parse_list(d.get("price_components"), "price_components",
+                                PriceComponent.from_ocpi)
         restrictions = None
         if d.get("restrictions") is not None:
             try:
@@ -247,15 +241,7 @@ class Tariff:
             raise TariffError(f"tariff: must be a JSON object, got {type(d).__name__}")
         if "currency" not in d:
             raise TariffError("currency: required")
-        raw = d.get("elements")
-        if not isinstance(raw, list):
-            raise TariffError("elements: must be a list")
-        elements = []
-        for i, e in enumerate(raw):
-            try:
-                elements.append(TariffElement.from_ocpi(e))
-            except ValueError as exc:
-                raise nest(f"elements[{i}]", exc) from None
+        elements = parse_list(d.get("elements"), "elements", TariffElement.from_ocpi)
         return cls(d["currency"], tuple(elements), _price(d.get("min_price"), "min_price"),
                    _price(d.get("max_price"), "max_price"), d.get("id"))
 

@@ -92,3 +92,16 @@ def check_keys(d: Any, allowed: set[str]) -> dict:
         # silently turn a restricted element into an unrestricted one.
         raise ObjectError(f"unknown field(s) {', '.join(unknown)}")
     return d
+
+
+def parse_list(raw: Any, what: str, parse) -> tuple:
+    """Each item of a JSON list parsed; an error names the item (`elements[2].price`)."""
+    if not isinstance(raw, list):
+        raise TariffError(f"{what}: must be a list")
+    items = []
+    for i, item in enumerate(raw):
+        try:
+            items.append(parse(item))
+        except ValueError as exc:
+            raise nest(f"{what}[{i}]", exc) from None
+    return tuple(items)
