@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     # TEMPORAL_ADDRESS at a cluster and sets this to false.
     temporal_embedded: bool = True
     task_queue: str = "energycloud"
+    # Settlement files: exports, settlement files, SEPA files and the PDFs.
+    settlement_dir: Path = VAR / "settlement"
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000

@@ -71,6 +71,7 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -
         workflows = all_workflows()
         activities = all_activities(session_factory)
         client = await connect_temporal(settings)
+        await _ensure_schedules(client, settings)
         if not workflows and not activities:
             log.warning(
                 "No workflows or activities registered in workflows/registry.py; "
@@ -101,6 +102,15 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -
             await _run_until_stopped(worker, stop)
     finally:
         engine.dispose()
+
+
+async def _ensure_schedules(client: Client, settings: Settings) -> None:
+    """The monthly settlement schedule exists whenever the platform runs."""
+    from workflows.settlement_schedule import ensure_settlement_schedule
+
+    await ensure_settlement_schedule(
+        client, task_queue=settings.task_queue, work_dir=str(settings.settlement_dir)
+    )
 
 
 async def _run_until_stopped(worker: Worker, stop: asyncio.Event) -> None:
