@@ -42,7 +42,7 @@ async def settle(settings: Settings, period: str, *, timeout_s: float, console: 
     try:
         handle = await client.start_workflow(
             MonthlySettlementWorkflow.run,
-            SettlementInput(period=period, work_dir=str(settings.settlement_dir)),
+            SettlementInput(period=period, work_dir=str(settings.settlement_path)),
             id=workflow_id,
             task_queue=settings.task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,

@@ -109,7 +109,7 @@ async def _ensure_schedules(client: Client, settings: Settings) -> None:
     from workflows.settlement_schedule import ensure_settlement_schedule
 
     await ensure_settlement_schedule(
-        client, task_queue=settings.task_queue, work_dir=str(settings.settlement_dir)
+        client, task_queue=settings.task_queue, work_dir=str(settings.settlement_path)
     )
 
 
