@@ -3,7 +3,8 @@ hand: layout previews, render tests and the render benchmark print these.
 
 They are sample data, not settlement results: the settlement jobs compute the
 real documents from the database. Numbers and dates are what issuing would
-assign (approved on 2 November, 14 days to pay, payouts on 5 November).
+assign (approved on 2 November, 14 days to pay, payouts on 5 November). The
+IBANs are those of db/demo.py with valid check digits.
 """
 
 from __future__ import annotations
@@ -39,11 +40,11 @@ PLATFORM = Party(
 ACME = Party(
     PartyKind.ORGANIZATION, 2, "Acme Logistics B.V.",
     address="Havenweg 1\n1011 AA Amsterdam", vat_id="NL858585858B01", vat_registered=True,
-    iban="NL44INGB0001234567", email="finance@acme.example",
+    iban="NL20INGB0001234567", email="finance@acme.example",
 )
 JAN = Party(
     PartyKind.ORGANIZATION, 3, "Jan de Vries", address="Tulpstraat 5\n1234 AB Amstelveen",
-    is_private_person=True, iban="NL20ASNB0707070707",
+    is_private_person=True, iban="NL66ASNB0707070707",
 )
 SHELL = Party(
     PartyKind.EMSP, 1, "ShellRecharge", address="Carel van Bylandtlaan 30\n2596 HR Den Haag",
@@ -52,7 +53,7 @@ SHELL = Party(
 VOLT = Party(
     PartyKind.PARTNER, 1, "VoltPartners Laadoplossingen",
     address="Energieweg 8\n3542 DZ Utrecht", vat_id="NL123456789B01", vat_registered=True,
-    iban="NL02RABO0123456789", email="admin@voltpartners.example",
+    iban="NL44RABO0123456789", email="admin@voltpartners.example",
 )
 VOLT_BRANDING = Branding(
     "VoltPartners Laadoplossingen", primary_color="#0b6e4f", secondary_color="#e8f5ee",

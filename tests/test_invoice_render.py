@@ -50,19 +50,19 @@ EXPECTED = {
         "€ 9,71", "€ 4,73", "€ 14,44", "€ 3,03", "€ 17,47",
     ],
     "payout_jan": [
-        "Uitbetalingsoverzicht", "PAY-2026-000001", "Jan de Vries", "NL20ASNB0707070707",
+        "Uitbetalingsoverzicht", "PAY-2026-000001", "Jan de Vries", "NL66ASNB0707070707",
         "VoltPartners Laadoplossingen", "18,250 kWh", "€ 5,11", "5 november 2026",
         "Aan u uit te betalen € 5,11", "buiten de reikwijdte van de btw voor een particulier",
     ],
     "payout_acme": [
         "Factuur uitgereikt door afnemer", "PAY-2026-000002", "Acme Logistics B.V.",
-        "NL858585858B01", "NL44INGB0001234567", "NL000000000B01",
+        "NL858585858B01", "NL20INGB0001234567", "NL000000000B01",
         "VoltPartners Laadoplossingen", "€ 7,20", "€ 3,15", "€ 10,35", "€ 2,17", "€ 12,52",
         "self-billing",
     ],
     "profit_share": [
         "Factuur uitgereikt door afnemer — winstdeling", "PAY-2026-000003",
-        "VoltPartners Laadoplossingen", "NL123456789B01", "NL02RABO0123456789", "Energy Cloud",
+        "VoltPartners Laadoplossingen", "NL123456789B01", "NL44RABO0123456789", "Energy Cloud",
         "Roamingvergoeding per klant", "Abonnementsvergoeding per klant", "€ 1,73", "€ 6,08",
         "€ 7,81", "€ 1,64", "€ 9,45",
     ],
