@@ -1,11 +1,17 @@
 """Read a period export (`settlement/export.py`) back into the pure dataclasses of
 `domain/settlement_facts.py`, so `domain.settlement.build_period_documents` can
-compute the same period as the polars jobs, from the same files."""
+compute the same period as the polars jobs, from the same files; and write plain
+facts in the export's layout (`write_facts`)."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from datetime import UTC, datetime, time
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import polars as pl
 
 from domain.settlement_facts import (
     ChargingPointFacts,
@@ -19,9 +25,9 @@ from domain.settlement_facts import (
     SessionFacts,
 )
 from domain.settlement_parties import PartyDirectory
-from settlement.schemas import scan
+from settlement.schemas import TABLES, scan, table_path
 
-__all__ = ["load_facts", "load_parties", "load_platform"]
+__all__ = ["load_facts", "load_parties", "load_platform", "write_facts"]
 
 
 def _rows(export_dir: Path, table: str) -> list[dict]:
@@ -90,3 +96,47 @@ def load_facts(export_dir: Path) -> PeriodFacts:
         charging_points=points,
         sessions=_plain(export_dir, "sessions", SessionFacts),
     )
+
+
+def _bp(rate: Decimal) -> int:
+    return int(rate * 100)
+
+
+def _at(day, time_zone: str):
+    """A platform-zone date as the UTC instant of its midnight."""
+    if day is None:
+        return None
+    return datetime.combine(day, time(0), ZoneInfo(time_zone)).astimezone(UTC)
+
+
+def write_facts(facts: PeriodFacts, export_dir: Path) -> Path:
+    """Write plain facts as a period export (the layout `export_period` writes):
+    for tests and benchmarks that start from data rather than a database."""
+    export_dir = Path(export_dir)
+    for folder in ("sessions", "ledger"):
+        (export_dir / folder).mkdir(parents=True, exist_ok=True)
+    p, tz = facts.platform, facts.platform.time_zone
+    frames = {
+        "platform": [{**asdict(p), "vat_rate_percent": str(p.vat_rate_percent),
+                      "vat_rate_bp": _bp(p.vat_rate_percent), "period": facts.period,
+                      "exported_at": datetime(2000, 1, 1, tzinfo=UTC)}],
+        "partners": [{**asdict(r), "roaming_fee_per_kwh": str(r.roaming_fee_per_kwh),
+                      "subscription_kickback_percent": str(r.subscription_kickback_percent),
+                      "kickback_bp": _bp(r.subscription_kickback_percent)}
+                     for r in facts.partners],
+        "customers": [asdict(r) for r in facts.customers],
+        "organizations": [asdict(r) for r in facts.organizations],
+        "emsps": [asdict(r) for r in facts.emsps],
+        "plans": [asdict(r) for r in facts.plans],
+        "charging_points": [{**asdict(r), "first_connected_at": _at(r.first_connected_on, tz),
+                             "billing_ended_at": _at(r.billing_ended_on, tz)}
+                            for r in facts.charging_points],
+        "sessions": [asdict(r) for r in facts.sessions],
+        "ledger": [],
+    }
+    for table, rows in frames.items():
+        schema = TABLES[table]
+        frame = pl.DataFrame([{k: row[k] for k in schema} for row in rows], schema=schema)
+        frame.write_parquet(table_path(export_dir, table).with_name("part-00000.parquet")
+                            if table in ("sessions", "ledger") else table_path(export_dir, table))
+    return export_dir

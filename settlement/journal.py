@@ -164,7 +164,8 @@ def movements(totals: pl.LazyFrame, export_dir: Path, platform: dict) -> pl.Lazy
     platform_ref = pl.lit(f"platform:{platform['id']}")
     platform_name = pl.lit(platform["legal_name"] or platform["name"])
     due = pl.col("direction") == "due_to_platform"
-    return totals.join(parties, on=["party_kind", "party_id"], how="left").select(
+    return totals.join(parties, on=["party_kind", "party_id"], how="left",
+                       maintain_order="left").select(
         period=pl.lit(platform["period"]),
         document_key="document_key",
         doc_kind="doc_kind",

@@ -130,3 +130,129 @@ def november() -> PeriodFacts:
         ),
         sessions=NOVEMBER_SESSIONS,
     )
+
+
+def generated_month(seed: int, *, period: str = "2026-11", sessions: int = 400) -> PeriodFacts:
+    """A random month from a seeded generator: several partners (with and without
+    VAT, with and without kickback), a customer without partner, VAT-registered
+    and unregistered owners, suborganizations' home chargers, chargers connected
+    mid-month, removed mid-month or before, never connected, several eMSPs, every
+    session category, late sessions, sessions at the month's edges in local time
+    and a few of the next month (ignored)."""
+    import random
+    from datetime import timedelta
+
+    rnd = random.Random(seed)
+    year, month = map(int, period.split("-"))
+    first = date(year, month, 1)
+    nxt = date(year + month // 12, month % 12 + 1, 1)
+    days = (nxt - first).days
+    partners = (
+        replace(VOLT, id=1),
+        replace(VOLT, id=2, name="ChargeRight", display_name="ChargeRight Installers",
+                subscription_kickback_percent=Decimal("15"), vat_registered=False,
+                vat_id=None, primary_color="#1d4ed8"),
+        replace(VOLT, id=3, name="NoKick", display_name="NoKick", 
+                subscription_kickback_percent=Decimal("0")),
+        replace(VOLT, id=4, name="Odd", display_name="Odd Percent",
+                subscription_kickback_percent=Decimal("12.5")),
+    )
+    partner_of = [1, 1, 2, 3, None, 4, 2, None]
+    customers = tuple(CustomerFacts(id=c + 1, name=f"Customer {c + 1}", partner_id=p)
+                      for c, p in enumerate(partner_of))
+    plans = (BUSINESS, HOME, PlanFacts(3, "Public", 1995), PlanFacts(4, "Odd", 999))
+    orgs, points = [], []
+
+    def connection() -> tuple[date | None, date | None]:
+        kind = rnd.choice(["old", "old", "old", "mid", "never", "removed", "gone", "later",
+                           "mid_removed"])
+        mid = first + timedelta(days=rnd.randrange(days))
+        if kind == "mid":
+            return mid, None
+        if kind == "never":
+            return None, None
+        if kind == "removed":
+            return first - timedelta(days=40), mid
+        if kind == "gone":
+            return first - timedelta(days=90), first - timedelta(days=rnd.randrange(1, 20))
+        if kind == "later":
+            return nxt + timedelta(days=3), None
+        if kind == "mid_removed":
+            return mid, mid + timedelta(days=rnd.randrange(0, days))
+        return first - timedelta(days=rnd.randrange(1, 400)), None
+
+    for customer in customers:
+        main = OrganizationFacts(
+            id=len(orgs) + 1, customer_id=customer.id, parent_id=None,
+            name=f"Main {customer.id} B.V.", vat_registered=rnd.random() < 0.7,
+            iban=f"NL00BANK{customer.id:010d}",
+        )
+        orgs.append(main)
+        for _ in range(rnd.randrange(1, 4)):
+            first_on, ended_on = connection()
+            points.append(ChargingPointFacts(
+                len(points) + 1, f"CP-{len(points) + 1:04d}", customer.id, main.id,
+                rnd.choice([1, 3, 4, None]) if rnd.random() < 0.95 else None,
+                first_on, ended_on))
+        for _ in range(rnd.randrange(0, 3)):
+            sub = OrganizationFacts(
+                id=len(orgs) + 1, customer_id=customer.id, parent_id=main.id,
+                name=f"Employee {len(orgs) + 1}", is_private_person=True,
+            )
+            orgs.append(sub)
+            first_on, ended_on = connection()
+            points.append(ChargingPointFacts(
+                len(points) + 1, f"HOME-{len(points) + 1:04d}", customer.id, sub.id, 2,
+                first_on, ended_on))
+    org_by_id = {o.id: o for o in orgs}
+    homes = [p for p in points if org_by_id[p.organization_id].parent_id is not None]
+    emsps = tuple(EmspFacts(id=n, name=f"eMSP {n}", vat_id=f"NL{n}B01") for n in (1, 2, 3))
+
+    def ended_at() -> datetime:
+        roll = rnd.random()
+        if roll < 0.06:  # late: last month
+            day = first - timedelta(days=rnd.randrange(1, 25))
+        elif roll < 0.08:  # next month: not this period's
+            day = nxt + timedelta(days=rnd.randrange(0, 5))
+        else:
+            day = first + timedelta(days=rnd.randrange(days))
+        edge = rnd.random()
+        if edge < 0.05:
+            clock = "23:59"
+        elif edge < 0.1:
+            clock = "00:01"
+        else:
+            clock = f"{rnd.randrange(24):02d}:{rnd.randrange(60):02d}"
+        return local(f"{day.isoformat()}T{clock}")
+
+    result = []
+    for n in range(sessions):
+        category = rnd.choice(["roaming"] * 5 + ["reimbursed"] * 3 + ["free", "rejected"])
+        cp = rnd.choice(homes if category == "reimbursed" and homes else points)
+        org = org_by_id[cp.organization_id]
+        customer = customers[cp.customer_id - 1]
+        wh = rnd.randrange(0, 60_000)
+        stopped = ended_at()
+        cents: dict[str, int] = {}
+        if category == "roaming":
+            billed = rnd.randrange(0, 3000)
+            comp, fee = rnd.randrange(0, 2000), rnd.randrange(0, 200)
+            cents = dict(emsp_billed_cents=billed, owner_compensation_cents=comp,
+                         partner_fee_cents=fee, platform_margin_cents=billed - comp - fee)
+        elif category == "reimbursed":
+            amount = rnd.randrange(0, 2500)
+            cents = dict(main_org_invoiced_cents=amount, employee_payout_cents=amount)
+        result.append(SessionFacts(
+            workflow_id=f"session:{cp.ocpp_id}:{n}", ocpp_id=cp.ocpp_id,
+            charging_point_id=cp.id, customer_id=customer.id, organization_id=org.id,
+            main_organization_id=org.main_organization_id, partner_id=customer.partner_id,
+            emsp_id=rnd.choice(emsps).id if category == "roaming" else None,
+            id_tag=f"TAG-{rnd.randrange(50)}", category=category,
+            started_at=stopped - timedelta(minutes=rnd.randrange(5, 600)), stopped_at=stopped,
+            energy_wh=wh, **cents,
+        ))
+    return PeriodFacts(
+        period=period, platform=PLATFORM, partners=partners, customers=customers,
+        organizations=tuple(orgs), emsps=emsps, plans=plans, charging_points=tuple(points),
+        sessions=tuple(result),
+    )
