@@ -158,7 +158,7 @@ class SettlementActivities:
 
         out = run_dir(step) / "files"
         result = write_settlement_file(compute_period(run_dir(step) / "export"), out)
-        files = [str(p) for p in _paths(result)]
+        files = [str(p) for _, p in sorted(result.paths.items())]
         with self.session_factory() as session:
             documents = period_documents(session, step.period)
             payees = [d for d in documents if d.document.direction is Direction.PAID_BY_PLATFORM]
@@ -236,15 +236,6 @@ class SettlementActivities:
 def document_summary(row: IssuedDocumentRow) -> DocumentSummary:
     return DocumentSummary(row.number, row.kind, row.recipient_name, row.net_cents,
                            row.vat_cents, row.total_cents, row.pdf_path, row.corrects_number)
-
-
-def _paths(result) -> list[Path]:
-    """The files a SettlementFileResult names (any attribute holding paths)."""
-    found = []
-    for value in vars(result).values():
-        items = value if isinstance(value, list | tuple) else [value]
-        found += [Path(v) for v in items if isinstance(v, Path)]
-    return found
 
 
 __all__ = ["SettlementActivities", "document_summary", "run_dir"]

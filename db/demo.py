@@ -53,8 +53,14 @@ def time_of_use_tariff(tariff_id: str) -> dict:
     }
 
 
+# The chargers beyond SCENARIOS.md are billable from November 2026, so October
+# 2026 settles to exactly the five documents of SCENARIOS.md.
+EXTRAS_CONNECTED = "2026-11-01T00:00:00+01:00"
+
+
 def _dt(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+    value = datetime.fromisoformat(text)
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _connected(cp: ChargingPoint, since: str) -> None:
@@ -221,7 +227,7 @@ def _load(s: Session, pw: str) -> None:
         cp = tree.add_charging_point(s, location_id=p1.id, ocpp_id=f"PARK-P1-{n:02d}",
                                      password=pw, connectors=2,
                                      subscription_plan_id=public.id)
-        _connected(cp, "2026-08-01T00:00:00")
+        _connected(cp, EXTRAS_CONNECTED)
     staff = tree.create_location(s, organization_id=park.id, name="Staff entrance",
                                  access_mode=AccessMode.WHITELISTING, rate_inherited=True,
                                  city="Utrecht")
@@ -229,7 +235,7 @@ def _load(s: Session, pw: str) -> None:
     open_cp = tree.add_charging_point(s, location_id=staff.id, ocpp_id="PARK-OPEN-01",
                                       password=pw, access_mode=AccessMode.OPEN,
                                       subscription_plan_id=business.id)
-    _connected(open_cp, "2026-08-01T00:00:00")
+    _connected(open_cp, EXTRAS_CONNECTED)
     tree.create_user(s, email="admin@parkeergarage.example", name="Garage Manager",
                      role=Role.CUSTOMER_ADMIN, password=pw, customer_id=park_customer.id)
     staff_card = tree.issue_organization_card(s, uid="PARK-STAFF-01", organization_id=park.id,
@@ -252,6 +258,6 @@ def _load(s: Session, pw: str) -> None:
                                 city="Zeist")
     korf = tree.add_charging_point(s, location_id=shop.id, ocpp_id="KORF-01", password=pw,
                                    subscription_plan_id=business.id)
-    _connected(korf, "2026-06-01T00:00:00")
+    _connected(korf, EXTRAS_CONNECTED)
     tree.create_user(s, email="owner@dekorf.example", name="Bakker Korf",
                      role=Role.CUSTOMER_ADMIN, password=pw, customer_id=bakery_customer.id)

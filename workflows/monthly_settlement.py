@@ -163,10 +163,11 @@ class MonthlySettlementWorkflow:
             self._done.append(done)
         self._step = next_step
 
-    async def _activity(self, method, arg, result_type, data: SettlementInput):
+    async def _activity(self, method, arg, _result_type, data: SettlementInput):
+        # The result type comes from the method's annotation.
         timeout = timedelta(seconds=data.config.activity_timeout_s)
         return await workflow.execute_activity_method(
-            method, arg, result_type=result_type, start_to_close_timeout=timeout,
+            method, arg, start_to_close_timeout=timeout,
             heartbeat_timeout=timeout, retry_policy=RETRY,
         )
 
