@@ -5,14 +5,17 @@ documents to the cent).
 Every job is a lazy frame of document lines in `Int64` cents (one frame per line
 kind, its columns the keyword arguments of that kind's constructor in
 `domain/settlement_lines.py`, plus the document it belongs to); totals, VAT per
-rate, the journal and the money movements derive from the same frames, and
-everything is collected at once with one `pl.collect_all`. Turning line rows
-into `Document`s happens on first access of `PeriodComputation.documents`.
+rate, the journal and the money movements derive from per-session sums
+computed in the same pass (see `compute_period` for the two collects). Turning
+line rows into `Document`s happens on first access of
+`PeriodComputation.documents`.
+Totals are summed from the sessions again (not from the lines), so comparing
+them with the documents' own totals checks one against the other.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -34,15 +37,25 @@ from domain.settlement_lines import (
 from domain.settlement_parties import assemble_documents
 from settlement import exprs as x
 from settlement.facts import load_parties
-from settlement.journal import document_totals, journal, movements
+from settlement.journal import document_totals, journal, movements, session_sums
 from settlement.schemas import scan
 
-__all__ = ["LINE_BUILDERS", "PeriodComputation", "compute_period", "line_frames"]
+__all__ = ["FRAME_DOCS", "LINE_BUILDERS", "PeriodComputation", "compute_period", "line_frames"]
 
 INVOICE, ROAMING = DocumentKind.INVOICE.value, DocumentKind.ROAMING_INVOICE.value
 PAYOUT, PROFIT = DocumentKind.PAYOUT_STATEMENT.value, DocumentKind.PROFIT_SHARE_STATEMENT.value
 ORG, EMSP, PARTNER = PartyKind.ORGANIZATION.value, PartyKind.EMSP.value, PartyKind.PARTNER.value
-DOC = ["doc_kind", "party_kind", "party_id"]
+# Which document each line kind goes on: (document kind, recipient kind); the
+# frames carry the recipient's id as `party_id`.
+FRAME_DOCS = {
+    "subscriptions": (INVOICE, ORG),
+    "kickbacks": (PROFIT, PARTNER),
+    "reimbursed_energy": (INVOICE, ORG),
+    "roaming_sessions": (ROAMING, EMSP),
+    "reimbursements": (PAYOUT, ORG),
+    "roaming_compensation": (PAYOUT, ORG),
+    "roaming_fees": (PROFIT, PARTNER),
+}
 
 LINE_BUILDERS = {
     "subscriptions": subscription_line,
@@ -55,12 +68,8 @@ LINE_BUILDERS = {
 }
 
 
-def _doc(kind: str, party_kind: str, party: str) -> list[pl.Expr]:
-    return [
-        pl.lit(kind).alias("doc_kind"),
-        pl.lit(party_kind).alias("party_kind"),
-        pl.col(party).cast(pl.Int64).alias("party_id"),
-    ]
+def _party(column: str) -> list[pl.Expr]:
+    return [pl.col(column).cast(pl.Int64).alias("party_id")]
 
 
 def _count() -> pl.Expr:
@@ -69,8 +78,9 @@ def _count() -> pl.Expr:
 
 def line_frames(
     export_dir: Path, period: Period, time_zone: str, vat_bp: int
-) -> tuple[dict[str, pl.LazyFrame], pl.LazyFrame]:
-    """One lazy frame per line kind (see `LINE_BUILDERS`), and the period's sessions."""
+) -> tuple[dict[str, pl.LazyFrame], dict[str, pl.LazyFrame]]:
+    """One lazy frame per line kind (see `LINE_BUILDERS`), and the frames the
+    money side shares: session sums, payees' and partners' VAT rates."""
     orgs, customers, partners = (scan(export_dir, t) for t in
                                  ("organizations", "customers", "partners"))
     sessions = (
@@ -108,7 +118,7 @@ def line_frames(
                       vat_rate_bp=pl.lit(vat_bp, pl.Int64))
         .with_columns(amount_cents=x.pro_rata(pl.col("monthly_fee_cents"), pl.col("days"),
                                               pl.col("days_in_month")))
-        .select(*_doc(INVOICE, ORG, "payer"), "customer_id", "ocpp_id", "plan_name",
+        .select(*_party("payer"), "customer_id", "ocpp_id", "plan_name",
                 "monthly_fee_cents", "first_day", "last_day", "days", "days_in_month",
                 "amount_cents", "vat_rate_bp")
     )
@@ -117,7 +127,7 @@ def line_frames(
         .join(names, on="customer_id")
         .join(partner_vat, on="partner_id")
         .filter(pl.col("kickback_bp") > 0)
-        .select(*_doc(PROFIT, PARTNER, "partner_id"), "customer_id", "customer_name",
+        .select(*_party("partner_id"), "customer_id", "customer_name",
                 percent_bp="kickback_bp", base_cents="base_cents",
                 amount_cents=x.percent_of(pl.col("base_cents"), pl.col("kickback_bp")),
                 vat_rate_bp="vat_rate_bp")
@@ -139,13 +149,13 @@ def line_frames(
             ),
         ])
         .join(orgs.select(organization_id="id", employee_name="name"), on="organization_id")
-        .select(*_doc(INVOICE, ORG, "main_organization_id"), employee_id="organization_id",
+        .select(*_party("main_organization_id"), employee_id="organization_id",
                 employee_name="employee_name", ocpp_id="ocpp_id", energy_wh="energy_wh",
                 sessions="sessions", amount_cents="amount_cents", late="late",
                 occurred_on="occurred_on", workflow_id="workflow_id")
     )
     reimbursements = reimbursed.select(
-        *_doc(PAYOUT, ORG, "organization_id"), "workflow_id", "ocpp_id", "energy_wh",
+        *_party("organization_id"), "workflow_id", "ocpp_id", "energy_wh",
         amount_cents="employee_payout_cents", occurred_on="occurred_on", late="late",
     )
 
@@ -153,12 +163,12 @@ def line_frames(
         (pl.col("category") == "roaming") & pl.col("emsp_id").is_not_null()
     )
     roaming_sessions = roaming.select(
-        *_doc(ROAMING, EMSP, "emsp_id"), "workflow_id", "ocpp_id", "id_tag", "started_at",
+        *_party("emsp_id"), "workflow_id", "ocpp_id", "id_tag", "started_at",
         "stopped_at", "energy_wh", amount_cents="emsp_billed_cents",
         vat_rate_bp=pl.lit(vat_bp, pl.Int64), occurred_on="occurred_on", late="late",
     )
     roaming_compensation = roaming.join(payee_vat, on="organization_id").select(
-        *_doc(PAYOUT, ORG, "organization_id"), "workflow_id", "ocpp_id", "energy_wh",
+        *_party("organization_id"), "workflow_id", "ocpp_id", "energy_wh",
         amount_cents="owner_compensation_cents", vat_rate_bp="vat_rate_bp",
         occurred_on="occurred_on", late="late",
     )
@@ -178,10 +188,11 @@ def line_frames(
         ])
         .join(names.drop("partner_id"), on="customer_id")
         .join(partner_vat.drop("kickback_bp"), on="partner_id")
-        .select(*_doc(PROFIT, PARTNER, "partner_id"), "customer_id", "customer_name",
+        .select(*_party("partner_id"), "customer_id", "customer_name",
                 "energy_wh", "sessions", "amount_cents", "vat_rate_bp", "late",
                 "occurred_on", "workflow_id")
     )
+    money = {"sums": session_sums(sessions), "payee_vat": payee_vat, "partner_vat": partner_vat}
     return {
         "subscriptions": subscriptions,
         "kickbacks": kickbacks,
@@ -190,7 +201,7 @@ def line_frames(
         "reimbursements": reimbursements,
         "roaming_compensation": roaming_compensation,
         "roaming_fees": roaming_fees,
-    }, sessions
+    }, money
 
 
 @dataclass(frozen=True)
@@ -205,7 +216,6 @@ class PeriodComputation:
     totals: pl.DataFrame  # one row per document: net, VAT, total cents
     journal: pl.DataFrame  # the period's postings per document and step
     movements: pl.DataFrame  # one row per money movement (payment)
-    extra: dict = field(default_factory=dict)
 
     @cached_property
     def documents(self) -> tuple[Document, ...]:
@@ -213,9 +223,10 @@ class PeriodComputation:
         items = []
         for name, frame in self.lines.items():
             builder = LINE_BUILDERS[name]
+            kind, party_kind = FRAME_DOCS[name]
             drop = [c for c in ("customer_id",) if name == "subscriptions" and c in frame.columns]
             for row in frame.drop(drop).iter_rows(named=True):
-                key = (row.pop("doc_kind"), row.pop("party_kind"), row.pop("party_id"))
+                key = (kind, party_kind, row.pop("party_id"))
                 if "vat_rate_bp" in row:
                     row["vat_rate"] = rate_from_basis_points(row.pop("vat_rate_bp"))
                 if "percent_bp" in row:
@@ -227,23 +238,34 @@ class PeriodComputation:
 
 
 def compute_period(export_dir: Path) -> PeriodComputation:
-    """Compute every document of an exported period (one `collect_all`)."""
+    """Compute every document of an exported period in two jobs of one
+    `collect_all` each: (1) the line frames and the session sums, the only job
+    that reads the sessions; (2) from those small, collected frames: document
+    totals, the journal and the money movements."""
     export_dir = Path(export_dir)
     platform = pl.read_parquet(export_dir / "platform.parquet").row(0, named=True)
     period = parse_period(platform["period"])
-    frames, sessions = line_frames(export_dir, period, platform["time_zone"],
-                                   platform["vat_rate_bp"])
-    totals = document_totals(frames)
-    postings = journal(sessions, totals, platform["id"])
-    moves = movements(totals, export_dir, platform)
+    frames, money = line_frames(export_dir, period, platform["time_zone"],
+                                platform["vat_rate_bp"])
     names = list(frames)
-    collected = pl.collect_all([*frames.values(), totals, postings, moves])
+    collected = pl.collect_all([*frames.values(), money["sums"], money["payee_vat"],
+                                money["partner_vat"]])
+    lines = dict(zip(names, collected[: len(names)], strict=True))
+    sums, payee_vat, partner_vat = (frame.lazy() for frame in collected[len(names):])
+    totals = document_totals(
+        subscriptions=lines["subscriptions"].lazy(), kickbacks=lines["kickbacks"].lazy(),
+        sums=sums, payee_vat=payee_vat, partner_vat=partner_vat,
+        vat_bp=platform["vat_rate_bp"],
+    )
+    totals_df, journal_df, movements_df = pl.collect_all(
+        [totals, journal(sums, totals), movements(totals, export_dir, platform)]
+    )
     return PeriodComputation(
         period=str(period),
         export_dir=export_dir,
         time_zone=platform["time_zone"],
-        lines=dict(zip(names, collected[: len(names)], strict=True)),
-        totals=collected[-3],
-        journal=collected[-2],
-        movements=collected[-1],
+        lines=lines,
+        totals=totals_df,
+        journal=journal_df,
+        movements=movements_df,
     )

@@ -33,7 +33,7 @@ from domain.ledger import (
 from settlement import exprs as x
 from settlement.schemas import scan
 
-__all__ = ["document_totals", "journal", "movements"]
+__all__ = ["document_totals", "journal", "movements", "session_sums"]
 
 DOC = ["doc_kind", "party_kind", "party_id"]
 DUE_KINDS = ["invoice", "roaming_invoice"]
@@ -59,14 +59,73 @@ def _party_account() -> pl.Expr:
     )
 
 
-def document_totals(frames: dict[str, pl.LazyFrame]) -> pl.LazyFrame:
+SUM_COLUMNS = ("energy_wh", "emsp_billed_cents", "main_org_invoiced_cents",
+               "owner_compensation_cents", "employee_payout_cents", "partner_fee_cents",
+               "platform_margin_cents")
+
+
+def session_sums(sessions: pl.LazyFrame) -> pl.LazyFrame:
+    """The period's sessions summed per category and integer keys: one pass over
+    the sessions that totals and the journal share."""
+    return (
+        sessions.filter(pl.col("category").is_in(["roaming", "reimbursed"]))
+        .group_by("category", "emsp_id", "organization_id", "main_organization_id",
+                  "partner_id")
+        .agg(*(pl.col(c).sum() for c in SUM_COLUMNS), sessions=pl.len().cast(pl.Int64))
+    )
+
+
+def _roaming(sums: pl.LazyFrame) -> pl.LazyFrame:
+    return sums.filter((pl.col("category") == "roaming") & pl.col("emsp_id").is_not_null())
+
+
+def _reimbursed(sums: pl.LazyFrame) -> pl.LazyFrame:
+    return sums.filter(pl.col("category") == "reimbursed")
+
+
+def _piece(frame: pl.LazyFrame, party: str, column: str, bp, kind: str, party_kind: str,
+           section: str) -> pl.LazyFrame:
+    bp_expr = pl.lit(bp, pl.Int64) if isinstance(bp, int) else pl.col(bp).cast(pl.Int64)
+    return (
+        frame.group_by(party_id=pl.col(party).cast(pl.Int64), vat_rate_bp=bp_expr)
+        .agg(amount_cents=pl.col(column).sum().cast(pl.Int64))
+        .with_columns(doc_kind=pl.lit(kind), party_kind=pl.lit(party_kind),
+                      section=pl.lit(section))
+    )
+
+
+def document_totals(
+    *,
+    subscriptions: pl.LazyFrame,
+    kickbacks: pl.LazyFrame,
+    sums: pl.LazyFrame,
+    payee_vat: pl.LazyFrame,
+    partner_vat: pl.LazyFrame,
+    vat_bp: int,
+) -> pl.LazyFrame:
     """One row per document: net, VAT (per rate on the net, half up), total, and
-    the subscription and kickback nets the ledger posts separately."""
+    the subscription and kickback nets the ledger posts separately. Summed from
+    the session sums, not from the lines: an independent check of the lines."""
+    roaming, reimbursed = _roaming(sums), _reimbursed(sums)
+    org, emsp, partner = "organization", "emsp", "partner"
     lines = pl.concat([
-        frame.select(*DOC, pl.col("amount_cents").cast(pl.Int64), section=pl.lit(name),
-                     vat_rate_bp=pl.col("vat_rate_bp").cast(pl.Int64) if "vat_rate_bp" in
-                     frame.collect_schema() else pl.lit(0, pl.Int64))
-        for name, frame in frames.items()
+        _piece(subscriptions, "party_id", "amount_cents", "vat_rate_bp", "invoice", org,
+               "subscriptions"),
+        _piece(reimbursed, "main_organization_id", "main_org_invoiced_cents", 0, "invoice",
+               org, "reimbursed_energy"),
+        _piece(roaming, "emsp_id", "emsp_billed_cents", vat_bp, "roaming_invoice", emsp,
+               "roaming_sessions"),
+        _piece(reimbursed, "organization_id", "employee_payout_cents", 0, "payout_statement",
+               org, "reimbursements"),
+        _piece(roaming.join(payee_vat, on="organization_id"), "organization_id",
+               "owner_compensation_cents", "vat_rate_bp", "payout_statement", org,
+               "roaming_compensation"),
+        _piece(roaming.filter(pl.col("partner_id").is_not_null())
+               .join(partner_vat.drop("kickback_bp"), on="partner_id"), "partner_id",
+               "partner_fee_cents", "vat_rate_bp", "profit_share_statement", partner,
+               "roaming_fees"),
+        _piece(kickbacks, "party_id", "amount_cents", "vat_rate_bp", "profit_share_statement",
+               partner, "kickbacks"),
     ])
     per_rate = lines.group_by(*DOC, "vat_rate_bp").agg(net=pl.col("amount_cents").sum())
     per_doc = per_rate.group_by(DOC).agg(
@@ -74,7 +133,6 @@ def document_totals(frames: dict[str, pl.LazyFrame]) -> pl.LazyFrame:
         vat_cents=x.vat(pl.col("net"), pl.col("vat_rate_bp")).sum(),
     )
     sections = lines.group_by(DOC).agg(
-        lines=pl.len().cast(pl.Int64),
         subscriptions_cents=pl.col("amount_cents").filter(
             pl.col("section") == "subscriptions").sum(),
         kickback_cents=pl.col("amount_cents").filter(pl.col("section") == "kickbacks").sum(),
@@ -99,47 +157,53 @@ def _posting(frame: pl.LazyFrame, key: pl.Expr, step: str, account, amount) -> p
                         amount_cents=amount)
 
 
-def journal(sessions: pl.LazyFrame, totals: pl.LazyFrame, platform_id: int) -> pl.LazyFrame:
+def _ref(prefix: str, column: str) -> pl.Expr:
+    return pl.concat_str(pl.lit(prefix), pl.col(column).cast(pl.String))
+
+
+def journal(sums: pl.LazyFrame, totals: pl.LazyFrame) -> pl.LazyFrame:
     """The period's postings: (document key, step, account, cents), summed per
-    key, step and account; zero postings left out."""
-    roaming = sessions.filter((pl.col("category") == "roaming") & pl.col("emsp_id").is_not_null())
-    reimbursed = sessions.filter(pl.col("category") == "reimbursed")
-    emsp = pl.col("emsp_id").cast(pl.String)
-    r_key = pl.concat_str(pl.lit("roaming_invoice:emsp:"), emsp)
-    i_key = pl.concat_str(pl.lit("invoice:organization:"),
-                          pl.col("main_organization_id").cast(pl.String))
+    key, step and account; zero postings left out. Built from the session sums,
+    so account names are made per group, not per session."""
+    roaming, reimbursed = _roaming(sums), _reimbursed(sums)
+    by_emsp = roaming.group_by("emsp_id").agg(
+        pl.col("emsp_billed_cents").sum(), pl.col("platform_margin_cents").sum())
+    by_owner = roaming.group_by("emsp_id", "organization_id").agg(
+        pl.col("owner_compensation_cents").sum())
+    by_partner = roaming.group_by("emsp_id", "partner_id").agg(pl.col("partner_fee_cents").sum())
+    by_main = reimbursed.group_by("main_organization_id").agg(
+        pl.col("main_org_invoiced_cents").sum())
+    by_employee = reimbursed.group_by("main_organization_id", "organization_id").agg(
+        pl.col("employee_payout_cents").sum())
+    r_key = _ref("roaming_invoice:emsp:", "emsp_id")
+    i_key = _ref("invoice:organization:", "main_organization_id")
     fee_account = (
         pl.when(pl.col("partner_id").is_null()).then(pl.lit(REVENUE_ROAMING_FEES))
-        .otherwise(pl.concat_str(pl.lit("payable:partner:"), pl.col("partner_id").cast(pl.String)))
+        .otherwise(_ref("payable:partner:", "partner_id"))
     )
-    org = pl.concat_str(pl.lit("payable:org:"), pl.col("organization_id").cast(pl.String))
     due = pl.when(pl.col("direction") == "due_to_platform").then(1).otherwise(-1)
-    account = pl.col("account")
+    key, account = pl.col("document_key"), pl.col("account")
     parts = [
-        _posting(roaming, r_key, "session", pl.concat_str(pl.lit("receivable:emsp:"), emsp),
+        _posting(by_emsp, r_key, "session", _ref("receivable:emsp:", "emsp_id"),
                  pl.col("emsp_billed_cents")),
-        _posting(roaming, r_key, "session", org, -pl.col("owner_compensation_cents")),
-        _posting(roaming, r_key, "session", fee_account, -pl.col("partner_fee_cents")),
-        _posting(roaming, r_key, "session", REVENUE_ROAMING_MARGIN,
+        _posting(by_emsp, r_key, "session", REVENUE_ROAMING_MARGIN,
                  -pl.col("platform_margin_cents")),
-        _posting(reimbursed, i_key, "session",
-                 pl.concat_str(pl.lit("receivable:org:"),
-                               pl.col("main_organization_id").cast(pl.String)),
+        _posting(by_owner, r_key, "session", _ref("payable:org:", "organization_id"),
+                 -pl.col("owner_compensation_cents")),
+        _posting(by_partner, r_key, "session", fee_account, -pl.col("partner_fee_cents")),
+        _posting(by_main, i_key, "session", _ref("receivable:org:", "main_organization_id"),
                  pl.col("main_org_invoiced_cents")),
-        _posting(reimbursed, i_key, "session", org, -pl.col("employee_payout_cents")),
-        _posting(totals, pl.col("document_key"), "subscriptions", account,
-                 pl.col("subscriptions_cents")),
-        _posting(totals, pl.col("document_key"), "subscriptions", REVENUE_SUBSCRIPTIONS,
+        _posting(by_employee, i_key, "session", _ref("payable:org:", "organization_id"),
+                 -pl.col("employee_payout_cents")),
+        _posting(totals, key, "subscriptions", account, pl.col("subscriptions_cents")),
+        _posting(totals, key, "subscriptions", REVENUE_SUBSCRIPTIONS,
                  -pl.col("subscriptions_cents")),
-        _posting(totals, pl.col("document_key"), "kickback", EXPENSE_PARTNER_KICKBACK,
-                 pl.col("kickback_cents")),
-        _posting(totals, pl.col("document_key"), "kickback", account, -pl.col("kickback_cents")),
-        _posting(totals, pl.col("document_key"), "vat", account, due * pl.col("vat_cents")),
-        _posting(totals, pl.col("document_key"), "vat", LIABILITY_VAT,
-                 -due * pl.col("vat_cents")),
-        _posting(totals, pl.col("document_key"), "payment", account, -due * pl.col("total_cents")),
-        _posting(totals, pl.col("document_key"), "payment", CASH_BANK,
-                 due * pl.col("total_cents")),
+        _posting(totals, key, "kickback", EXPENSE_PARTNER_KICKBACK, pl.col("kickback_cents")),
+        _posting(totals, key, "kickback", account, -pl.col("kickback_cents")),
+        _posting(totals, key, "vat", account, due * pl.col("vat_cents")),
+        _posting(totals, key, "vat", LIABILITY_VAT, -due * pl.col("vat_cents")),
+        _posting(totals, key, "payment", account, -due * pl.col("total_cents")),
+        _posting(totals, key, "payment", CASH_BANK, due * pl.col("total_cents")),
     ]
     return (
         pl.concat([p.cast(JOURNAL_SCHEMA) for p in parts])

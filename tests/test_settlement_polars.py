@@ -20,7 +20,7 @@ from settlement.jobs import compute_period
 from settlement.settlement_file import write_settlement_file
 from tests.settlement_data import generated_month, november, october
 
-DOC = {"doc_kind": pl.String, "party_kind": pl.String, "party_id": pl.Int64}
+DOC = {"party_id": pl.Int64}
 LINE_SCHEMAS = {
     "subscriptions": {**DOC, "customer_id": pl.Int64, "ocpp_id": pl.String,
                       "plan_name": pl.String, "monthly_fee_cents": pl.Int64,
