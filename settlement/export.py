@@ -66,7 +66,7 @@ class ExportManifest:
     out_dir: Path
     exported_at: datetime
     time_zone: str
-    rows: dict[str, int]  # table → rows written
+    rows: dict[str, int]  # table → rows written, and `late_sessions` among the sessions
 
     @property
     def sessions(self) -> int:
@@ -261,6 +261,11 @@ def export_period(
         ) is not None
         sessions = session_select(period, tz, late_since, recorded=recorded)
         rows["sessions"] = _big_table(conn, sessions, schemas.SESSIONS, out_dir / "sessions")
+        start, _ = parse_period(period).bounds_utc(tz)
+        rows["late_sessions"] = (
+            schemas.scan(out_dir, "sessions").filter(pl.col("stopped_at") < start)
+            .select(pl.len()).collect().item()
+        )
         rows["ledger"] = _big_table(
             conn, ledger_select(period, sessions), schemas.LEDGER, out_dir / "ledger"
         )

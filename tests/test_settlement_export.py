@@ -101,6 +101,7 @@ def test_a_late_session_goes_into_the_next_period_with_its_own_date(session_fact
     november = export_period(session_factory, period="2026-11", out_dir=tmp_path / "nov")
     exported = schemas.scan(november.out_dir, "sessions").collect()
     assert sorted(exported["workflow_id"]) == sorted(f.workflow_id for f in NOVEMBER_SESSIONS)
+    assert november.rows["late_sessions"] == 1
     docs = compute_period(november.out_dir).documents
     [shell] = [d for d in docs if d.kind is DocumentKind.ROAMING_INVOICE
                and d.recipient.name == "ShellRecharge"]
