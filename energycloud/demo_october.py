@@ -11,7 +11,7 @@ already ran answers from its result."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -36,10 +36,11 @@ class DemoSession:
     id_tag: str
     energy_wh: int
     ended: str  # Amsterdam wall-clock time
+    prefix: str = "demo-"  # tests sharing one Temporal server use their own
 
     @property
     def transaction_id(self) -> str:
-        return f"demo-{self.name}"
+        return f"{self.prefix}{self.name}"
 
     @property
     def workflow_id(self) -> str:
@@ -73,8 +74,10 @@ async def drive_october_sessions(
     *,
     task_queue: str,
     sessions: tuple[DemoSession, ...] = OCTOBER_2026,
+    prefix: str = "demo-",
 ) -> int:
     """Run the sessions not yet in the database; returns how many ran."""
+    sessions = tuple(replace(s, prefix=prefix) for s in sessions)
     with session_factory() as db:
         known = set(db.scalars(
             select(ChargingSession.workflow_id).where(

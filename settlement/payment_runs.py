@@ -24,7 +24,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import Organization, PlatformSettings
+from db.models import Organization, Partner, PlatformSettings
 from domain.documents import Direction, IssuedDocument, PartyKind
 
 __all__ = ["PaymentFiles", "write_payment_files"]
@@ -52,6 +52,16 @@ def _flows(documents: Sequence[IssuedDocument], direction: Direction):
     return {ref: tuple(v) for ref, v in flows.items()}
 
 
+def _current_ibans(session: Session) -> dict[str, str | None]:
+    """Bank accounts are master data: pay to the IBAN on file now (a corrected
+    IBAN counts), not the one printed when the statement was issued."""
+    orgs = session.execute(select(Organization.id, Organization.iban)).all()
+    partners = session.execute(select(Partner.id, Partner.iban)).all()
+    return {f"{PartyKind.ORGANIZATION}:{i}": iban for i, iban in orgs} | {
+        f"{PartyKind.PARTNER}:{i}": iban for i, iban in partners
+    }
+
+
 def write_payment_files(
     session: Session,
     *,
@@ -73,11 +83,12 @@ def write_payment_files(
 
     payments = []
     paid = _flows(documents, Direction.PAID_BY_PLATFORM)
-    for _ref, (party, numbers, cents) in sorted(paid.items()):
+    accounts = _current_ibans(session)
+    for ref, (party, numbers, cents) in sorted(paid.items()):
         if cents <= 0:
             continue
         payments.append(sepa.SepaPayment(
-            name=party.name, iban=party.iban or "", bic=None, amount_cents=cents,
+            name=party.name, iban=accounts.get(ref) or "", bic=None, amount_cents=cents,
             end_to_end_id=numbers[0], description=f"{period} {' '.join(numbers)}"[:140],
         ))
     try:

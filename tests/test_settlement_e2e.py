@@ -27,6 +27,7 @@ from energycloud.demo_october import drive_october_sessions
 from tests.session_helpers import session_worker
 from workflows.monthly_settlement import MonthlySettlementWorkflow
 from workflows.settlement_types import (
+    STEPS,
     Approval,
     RenderInput,
     SettlementConfig,
@@ -57,7 +58,13 @@ def pdf_text(path: str) -> str:
     return "\n".join(page.extract_text() for page in reader.pages).replace("\xa0", " ")
 
 
-async def wait_for_step(handle, step: str, timeout_s: float = 120) -> SettlementProgress:
+ORDER = (*STEPS, "awaiting_approval", "payouts_released", "settled")
+
+
+async def wait_for_step(
+    handle, step: str, timeout_s: float = 120, *, run: int = 1, or_later: bool = False
+) -> SettlementProgress:
+    """Poll the workflow's query until it is at `step` (or past it) in `run`."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
     while loop.time() < deadline:
@@ -65,7 +72,10 @@ async def wait_for_step(handle, step: str, timeout_s: float = 120) -> Settlement
             progress = await handle.query(MonthlySettlementWorkflow.progress)
         except Exception:  # noqa: BLE001 - not picked up yet
             progress = None
-        if progress is not None and progress.step == step:
+        if progress is not None and progress.run == run and (
+            progress.step == step
+            or (or_later and ORDER.index(progress.step) > ORDER.index(step))
+        ):
             return progress
         await asyncio.sleep(0.2)
     raise AssertionError(f"settlement did not reach {step} within {timeout_s} s: {progress}")
@@ -83,7 +93,8 @@ async def test_october_settles_end_to_end_to_the_cent(
     load_demo_data(session_factory, password="pw")
     async with session_worker(temporal_client, session_factory, task_queue):
         assert await drive_october_sessions(temporal_client, session_factory,
-                                            task_queue=task_queue) == 5
+                                            task_queue=task_queue,
+                                            prefix=f"{task_queue[-12:]}-") == 5
         handle = await temporal_client.start_workflow(
             MonthlySettlementWorkflow.run,
             SettlementInput("2026-10", str(tmp_path), FAST),

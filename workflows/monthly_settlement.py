@@ -83,6 +83,7 @@ class MonthlySettlementWorkflow:
     async def run(self, data: SettlementInput) -> SettlementResult:
         self._period = data.period
         while True:
+            self._approval = self._rejection = None
             await self._compute_and_issue(data)
             decision = await self._await_decision(data)
             if isinstance(decision, Approval):
@@ -126,13 +127,14 @@ class MonthlySettlementWorkflow:
         self._reconciliation = result.description
         reasons = [r for r in (files.blocked, None if result.ok else result.description) if r]
         self._blocked = "\n".join(reasons) or None
-        self._mark("reconcile", "awaiting_approval")
+        # The period is awaiting approval in the database before the workflow
+        # says so: a decision can only arrive once both agree.
         await self._activity(
             Acts.await_approval, ReminderInput(data.period, 0, self._blocked), None, data
         )
+        self._mark("reconcile", "awaiting_approval")
 
     async def _await_decision(self, data: SettlementInput) -> Approval | Rejection:
-        self._approval = self._rejection = None
         wait = timedelta(seconds=data.config.reminder_after_s)
         while True:
             try:
@@ -183,8 +185,9 @@ class MonthlySettlementWorkflow:
 
     @workflow.signal
     def reject(self, rejection: Rejection) -> None:
-        if self._step == "awaiting_approval":
+        if self._step == "awaiting_approval" and self._approval is None:
             self._rejection = rejection
+            self._step = "export"  # a new run starts; an approval now is refused
 
     @workflow.query
     def progress(self) -> SettlementProgress:
