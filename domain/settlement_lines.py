@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from domain.documents import DocumentLine, LineSection
@@ -30,14 +31,14 @@ __all__ = [
 ]
 
 ZERO = Decimal("0")
-_KWH = Decimal("0.001")
 
 
 def kwh(energy_wh: int) -> Decimal:
-    """Integer Wh as kWh with three decimals (18250 → 18.250)."""
-    return (Decimal(energy_wh) / 1000).quantize(_KWH)
+    """Integer Wh as kWh with three decimals (18250 → 18.250), exactly."""
+    return Decimal(energy_wh).scaleb(-3)
 
 
+@lru_cache(maxsize=256)
 def rate_from_basis_points(basis_points: int) -> Decimal:
     """2100 → Decimal('21'): how the polars jobs carry a VAT or kickback rate."""
     return Decimal(basis_points) / Decimal(100)
