@@ -81,6 +81,14 @@ def test_october_of_the_demo_world_exports_and_computes_to_the_scenarios(
     assert manifest.rows["ledger"] == 2 * 3 + 4  # S1: 2 postings, S2/S4: 4 each
     for table, schema in schemas.TABLES.items():
         assert schemas.scan(tmp_path / "2026-10", table).collect_schema() == pl.Schema(schema)
+    # The round trip keeps every value: instants (UTC), Wh and cents.
+    columns = ("workflow_id", "category", "started_at", "stopped_at", "energy_wh",
+               "emsp_billed_cents", "main_org_invoiced_cents", "owner_compensation_cents",
+               "employee_payout_cents", "partner_fee_cents", "platform_margin_cents")
+    exported = sorted(tuple(getattr(f, c) for c in columns)
+                      for f in load_facts(tmp_path / "2026-10").sessions)
+    assert exported == sorted(tuple(getattr(f, c) for c in columns)
+                              for f in OCTOBER_SESSIONS if f.category != "rejected")
     documents = compute_period(tmp_path / "2026-10").documents
     # The demo world has more customers; SCENARIOS' five documents are among them.
     scenario = [t for t in _totals(documents) if t[1] in
