@@ -39,6 +39,7 @@ from domain.ledger import (
     receivable_emsp,
     receivable_org,
 )
+from domain.money import format_cents
 
 __all__ = ["Mismatch", "Reconciliation", "ROAMING_REVENUE", "expected_movements", "reconcile"]
 
@@ -80,8 +81,11 @@ class Reconciliation:
     def describe(self) -> str:
         if self.ok:
             return (
-                f"{self.period} reconciles: in {self.in_cents} = out {self.out_cents} + kept "
-                f"{self.kept_cents} cents; VAT payable {self.vat_payable_cents} cents"
+                f"{self.period} reconciles: in {format_cents(self.in_cents)} = out "
+                f"{format_cents(self.out_cents)} + kept {format_cents(self.kept_cents)} "
+                f"(excl. VAT); VAT collected {format_cents(self.vat_collected_cents)}, on "
+                f"self-billing {format_cents(self.vat_self_billing_cents)}, payable "
+                f"{format_cents(self.vat_payable_cents)}"
             )
         lines = [f"{self.period} does not reconcile:"]
         lines += [f"- {m}" for m in self.mismatches] + [f"- {p}" for p in self.problems]

@@ -109,9 +109,9 @@ def _summary(settings: Settings, period: str, progress: SettlementProgress, cons
         engine.dispose()
     table = Table(title=f"Documents of {period} (period {state})")
     for name, justify in (("Number", "left"), ("Kind", "left"), ("Recipient", "left"),
-                          ("Net", "right"), ("VAT", "right"), ("Total", "right"),
-                          ("PDF", "left")):
-        table.add_column(name, justify=justify)
+                          ("Net", "right"), ("VAT", "right"), ("Total", "right")):
+        table.add_column(name, justify=justify, no_wrap=True)
+    table.add_column("PDF", overflow="fold")
     for row in rows:
         table.add_row(row.number, row.kind, row.recipient_name, format_cents(row.net_cents),
                       format_cents(row.vat_cents), format_cents(row.total_cents),

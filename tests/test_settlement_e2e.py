@@ -125,7 +125,8 @@ async def test_october_settles_end_to_end_to_the_cent(
         assert result.ok, result.describe()
         assert (result.in_cents, result.out_cents, result.kept_cents) == (4994, 2327, 2667)
         assert result.vat_payable_cents == 560
-        assert "in 4994 = out 2327 + kept 2667 cents; VAT payable 560" in progress.reconciliation
+        assert ("in EUR 49.94 = out EUR 23.27 + kept EUR 26.67 (excl. VAT); VAT collected "
+                "EUR 9.41, on self-billing EUR 3.81, payable EUR 5.60") in progress.reconciliation
 
         files = {Path(f).name: Path(f) for f in progress.files}
         pain001 = files["payouts-2026-10-pain.001.xml"].read_text()
