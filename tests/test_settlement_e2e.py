@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -18,12 +19,13 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from activities.settlement_activities import SettlementActivities
+from db.base import transaction
 from db.demo import load_demo_data
 from db.documents import period_documents
 from db.ledger import trial_balance
-from db.models import IssuedDocumentRow, LedgerEntry, SettlementPeriod
+from db.models import ChargingPoint, IssuedDocumentRow, LedgerEntry, PeriodSession, SettlementPeriod
 from db.settlement_periods import reconcile_period
-from energycloud.demo_october import drive_october_sessions
+from energycloud.demo_october import DemoSession, drive_october_sessions
 from tests.session_helpers import session_worker
 from workflows.monthly_settlement import MonthlySettlementWorkflow
 from workflows.settlement_types import (
@@ -162,3 +164,86 @@ async def test_october_settles_end_to_end_to_the_cent(
     assert acts.reconcile_period(step).ok
     assert _counts(session_factory) == (before[0] + 3, before[1])
     assert issued.numbers == tuple(d.number for d in settled.documents)
+
+
+NOVEMBER_2026 = (
+    # S6 ended 30 October but reaches the platform after October was settled.
+    DemoSession("S6", "ACME-DEPOT-01", "NL-TNM-C00122045-K", 20_000, "2026-10-30T22:10"),
+    DemoSession("S7", "ACME-HOME-001", "ACME-JAN-01", 30_000, "2026-11-10T21:00"),
+    DemoSession("S8", "ACME-DEPOT-03", "NL-NUO-C12345678-X", 15_500, "2026-11-18T12:00"),
+    DemoSession("S9", "ACME-DEPOT-02", "NL-TNM-C00122045-K", 8_000, "2026-11-12T12:00"),
+)
+NOVEMBER_TOTALS = [
+    ("invoice", "Acme Logistics B.V.", 5079), ("roaming_invoice", "ShellRecharge", 1422),
+    ("roaming_invoice", "Vattenfall InCharge", 774),
+    ("payout_statement", "Acme Logistics B.V.", 1579), ("payout_statement", "Jan de Vries", 840),
+    ("profit_share_statement", "VoltPartners", 1112),
+]
+
+
+def _november_world(factory) -> None:
+    """SCENARIOS November: ACME-HOME-001 corrected to 18 October, ACME-DEPOT-03
+    connected 16 November, ACME-DEPOT-02 removed 21 November; the demo's other
+    customers stay out of it (not billable)."""
+    ams = "2026-11-{}T08:00:00+01:00"
+    with transaction(factory) as s:
+        for cp in s.scalars(select(ChargingPoint)):
+            if cp.ocpp_id == "ACME-HOME-001":
+                cp.first_connected_at = datetime.fromisoformat("2026-10-18T08:00:00+02:00")
+            elif cp.ocpp_id == "ACME-DEPOT-03":
+                cp.state, cp.first_connected_at = "offline", datetime.fromisoformat(ams.format(16))
+            elif cp.ocpp_id == "ACME-DEPOT-02":
+                cp.billing_ended_at = datetime.fromisoformat(ams.format(21))
+            elif not cp.ocpp_id.startswith("ACME-"):
+                cp.first_connected_at = None
+
+
+async def test_november_takes_the_late_session_as_a_late_item_and_reconciles(
+    temporal_client, session_factory, task_queue, tmp_path
+):
+    load_demo_data(session_factory, password="pw")
+    prefix = f"{task_queue[-12:]}-"
+    async with session_worker(temporal_client, session_factory, task_queue):
+        await drive_october_sessions(temporal_client, session_factory, task_queue=task_queue,
+                                     prefix=prefix)
+        october = await temporal_client.start_workflow(
+            MonthlySettlementWorkflow.run, SettlementInput("2026-10", str(tmp_path), FAST),
+            id=f"settlement:2026-10:{task_queue}", task_queue=task_queue)
+        await wait_for_step(october, "awaiting_approval")
+        await october.signal(MonthlySettlementWorkflow.approve,
+                             Approval("finance@energycloud.example", "2026-11-02T09:00:00+00:00"))
+        await october.result()
+
+        _november_world(session_factory)
+        await drive_october_sessions(temporal_client, session_factory, task_queue=task_queue,
+                                     prefix=prefix, sessions=NOVEMBER_2026)
+        november = await temporal_client.start_workflow(
+            MonthlySettlementWorkflow.run, SettlementInput("2026-11", str(tmp_path), FAST),
+            id=f"settlement:2026-11:{task_queue}", task_queue=task_queue)
+        progress = await wait_for_step(november, "awaiting_approval")
+        assert progress.blocked is None, progress.blocked
+        await november.terminate("test over")
+
+    with session_factory() as s:
+        docs = period_documents(s, "2026-11")
+        result = reconcile_period(s, "2026-11")
+        late = s.scalars(select(PeriodSession.workflow_id).where(PeriodSession.late)).all()
+        october_docs = len(period_documents(s, "2026-10"))
+    assert [(d.document.kind.value, d.document.recipient.name, d.document.total_cents)
+            for d in docs] == NOVEMBER_TOTALS
+    assert late == [f"session:ACME-DEPOT-01:{prefix}S6"]
+    [shell] = [d for d in docs if d.document.recipient.name == "ShellRecharge"]
+    [s6] = [line for line in shell.document.lines if line.late]
+    assert (s6.amount_cents, s6.occurred_on.isoformat()) == (815, "2026-10-30")
+    assert "30-10-2026" in pdf_text(_pdf(session_factory, shell.number))
+    assert result.ok, result.describe()
+    assert (result.in_cents, result.out_cents, result.kept_cents) == (6158, 3064, 3094)
+    assert result.vat_payable_cents == 650
+    assert october_docs == 5  # October's documents stay as they were
+
+
+def _pdf(factory, number: str) -> str:
+    with factory() as s:
+        return s.scalar(
+            select(IssuedDocumentRow.pdf_path).where(IssuedDocumentRow.number == number)
+        )
