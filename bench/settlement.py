@@ -187,19 +187,35 @@ def child(step: str, directory: Path, db_url: str | None) -> dict:
     elif step == "bare_copy":
         import psycopg
 
-        start, end = "2026-09-30 22:00+00", "2026-10-31 23:00+00"
+        period = ("state = 'finished' AND stopped_at >= '2026-09-30 22:00+00' "
+                  "AND stopped_at < '2026-10-31 23:00+00'")
         size = 0
         with psycopg.connect(db_url.replace("+psycopg", "")) as conn:
             cur = conn.cursor()
-            with cur.copy("COPY (SELECT * FROM charging_sessions WHERE state = 'finished' AND "
-                          f"stopped_at >= '{start}' AND stopped_at < '{end}') TO STDOUT "
-                          "WITH (FORMAT csv)") as copy:
-                for block in copy:
-                    size += len(block)
+            for query in (
+                f"SELECT * FROM charging_sessions WHERE {period}",
+                "SELECT * FROM journal_entries e JOIN ledger_postings p ON p.entry_id = e.id "
+                f"WHERE e.reference IN (SELECT workflow_id FROM charging_sessions WHERE {period})",
+            ):
+                with cur.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)") as copy:
+                    for block in copy:
+                        size += len(block)
         info["bytes"] = size
     info["seconds"] = time.perf_counter() - began
-    info["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    info["peak_rss_mb"] = peak_rss_mb()
     return info
+
+
+def peak_rss_mb() -> float:
+    """This process's peak RSS. Linux: VmHWM, which starts afresh at exec (the
+    rusage maximum is inherited from the parent across fork and exec)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run_child(step: str, directory: Path, db_url: str | None = None) -> dict:
