@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from db.base import transaction, utcnow
 from db.document_codec import document_from_json, document_to_json
@@ -33,7 +34,7 @@ from db.documents import issue_documents, issued_document, period_documents, rec
 from db.ledger import post_entry
 from db.models import PlatformSettings
 from db.models.documents import IssuedDocumentRow
-from db.settlement_periods import advance, reconcile_period, reject
+from db.settlement_periods import advance, get_period, reconcile_period, reject
 from domain.documents import Direction
 from domain.ledger import payable_org, payable_partner, payout_entry
 from domain.periods import parse_period
@@ -58,7 +59,11 @@ log = logging.getLogger(__name__)
 
 
 def run_dir(step: StepInput) -> Path:
-    return Path(step.work_dir) / step.period / f"run-{step.run}"
+    """`<work_dir>/<period>/run-<n>`, or `…/supplementary-<s>/run-<n>`."""
+    base = Path(step.work_dir) / step.period
+    if step.supplementary:
+        base = base / f"supplementary-{step.supplementary}"
+    return base / f"run-{step.run}"
 
 
 class SettlementActivities:
@@ -84,6 +89,8 @@ class SettlementActivities:
     def export_period(self, step: StepInput) -> ExportResult:
         from settlement.export import export_period
 
+        with self.session_factory() as session:
+            _check_run_kind(session, step)  # before overwriting a settled run's files
         out = run_dir(step) / "export"
         manifest = export_period(self.session_factory, period=step.period, out_dir=out)
         late = manifest.rows.get("late_sessions", 0)
@@ -104,9 +111,12 @@ class SettlementActivities:
         start, _ = parse_period(step.period).bounds_utc(facts.platform.time_zone)
         sessions = [(s.workflow_id, s.stopped_at < start) for s in facts.sessions]
         with transaction(self.session_factory) as session:
+            _check_run_kind(session, step)
             issued = period_documents(session, step.period)
             to_issue = correction_documents(issued, computed) if issued else computed
-            advance(session, step.period, "computed", workflow_id=activity.info().workflow_id)
+            if not step.supplementary:
+                advance(session, step.period, "computed",
+                        workflow_id=activity.info().workflow_id)
         path = run_dir(step) / "documents.json"
         path.write_text(json.dumps({
             "documents": [document_to_json(d) for d in to_issue],
@@ -118,12 +128,13 @@ class SettlementActivities:
     def issue_documents(self, step: StepInput) -> IssueResult:
         data = json.loads((run_dir(step) / "documents.json").read_text())
         zone = ZoneInfo(self._platform().time_zone)
-        issue_documents(
+        issued = issue_documents(
             self.session_factory, period=step.period,
             documents=[document_from_json(d) for d in data["documents"]],
             issue_date=datetime.now(zone).date(),
             sessions=[(wf, bool(late)) for wf, late in data["sessions"]],
         )
+        (run_dir(step) / "issued.json").write_text(json.dumps([d.number for d in issued]))
         with transaction(self.session_factory) as session:
             advance(session, step.period, "issued")
             numbers = tuple(d.number for d in period_documents(session, step.period))
@@ -161,6 +172,9 @@ class SettlementActivities:
         files = [str(p) for _, p in sorted(result.paths.items())]
         with self.session_factory() as session:
             documents = period_documents(session, step.period)
+            if step.supplementary:  # only this run's credit notes and new documents
+                mine = set(json.loads((run_dir(step) / "issued.json").read_text()))
+                documents = [d for d in documents if d.number in mine]
             payees = [d for d in documents if d.document.direction is Direction.PAID_BY_PLATFORM]
             execution = max((d.due_date for d in payees if d.due_date), default=None)
             payments = write_payment_files(
@@ -231,6 +245,22 @@ class SettlementActivities:
             summaries = tuple(document_summary(d) for d in docs)
             state, by, runs = row.state, row.approved_by or data.by, row.runs
         return SettlementResult(data.period, state, by, summaries, (), runs)
+
+
+def _check_run_kind(session, step: StepInput) -> None:
+    """A settled period changes only by a supplementary run, and only a settled
+    period has one (before that, finance rejects the period instead)."""
+    row = get_period(session, step.period, create=False)
+    settled = row is not None and row.state == "settled"
+    if step.supplementary and not settled:
+        raise ApplicationError(
+            f"period {step.period} is not settled: correct it by rejecting it, not with a "
+            "supplementary run", non_retryable=True)
+    if not step.supplementary and settled:
+        raise ApplicationError(
+            f"period {step.period} is settled: corrections are credit notes in a supplementary "
+            f"run (energycloud settle --period {step.period} --supplementary 1)",
+            non_retryable=True)
 
 
 def document_summary(row: IssuedDocumentRow) -> DocumentSummary:

@@ -200,6 +200,9 @@ def settle(
     timeout_s: Annotated[
         float, typer.Option("--timeout", min=1, help="Seconds to wait for the steps.")
     ] = 600.0,
+    supplementary: Annotated[
+        int, typer.Option(min=0, help="Correct a settled period: the n-th supplementary run.")
+    ] = 0,
 ) -> None:
     """Settle a month: export, compute, issue, render, files, reconcile, then wait
     for finance. Starts the period's workflow or attaches to it; prints the
@@ -213,7 +216,8 @@ def settle(
         period = str(parse_period(period))
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--period") from exc
-    code = asyncio.run(run_settle(_settings(), period, timeout_s=timeout_s, console=Console()))
+    code = asyncio.run(run_settle(_settings(), period, timeout_s=timeout_s, console=Console(),
+                                  supplementary=supplementary))
     raise typer.Exit(code)
 
 
@@ -224,6 +228,9 @@ def approve(
     reject: Annotated[bool, typer.Option("--reject", help="Send it back instead.")] = False,
     reason: Annotated[str | None, typer.Option(help="Why it is rejected.")] = None,
     timeout_s: Annotated[float, typer.Option("--timeout", min=1)] = 120.0,
+    supplementary: Annotated[
+        int, typer.Option(min=0, help="Decide on this supplementary run.")
+    ] = 0,
 ) -> None:
     """Finance's decision on a settled-and-waiting period: approve it (payouts are
     released and the period settled) or reject it with a reason (a new run)."""
@@ -239,7 +246,8 @@ def approve(
     if reject and not (reason or "").strip():
         raise typer.BadParameter("a rejection needs --reason", param_hint="--reason")
     code = asyncio.run(decide(_settings(), period, by=by, reject_reason=reason if reject else None,
-                              timeout_s=timeout_s, console=Console()))
+                              timeout_s=timeout_s, console=Console(),
+                              supplementary=supplementary))
     raise typer.Exit(code)
 
 

@@ -36,13 +36,16 @@ WAITING = ("awaiting_approval", "payouts_released", "settled")
 POLL_S = 0.5
 
 
-async def settle(settings: Settings, period: str, *, timeout_s: float, console: Console) -> int:
+async def settle(
+    settings: Settings, period: str, *, timeout_s: float, console: Console, supplementary: int = 0
+) -> int:
     client = await connect_temporal(settings, wait_s=10)
-    workflow_id = settlement_workflow_id(period)
+    workflow_id = settlement_workflow_id(period, supplementary)
     try:
         handle = await client.start_workflow(
             MonthlySettlementWorkflow.run,
-            SettlementInput(period=period, work_dir=str(settings.settlement_path)),
+            SettlementInput(period=period, work_dir=str(settings.settlement_path),
+                            supplementary=supplementary),
             id=workflow_id,
             task_queue=settings.task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
@@ -83,6 +86,15 @@ async def _follow(handle, timeout_s: float, console: Console) -> SettlementProgr
                                note="done" if done else ("running" if running else ""))
                 if state.step in WAITING:
                     return state
+            else:
+                status = (await handle.describe()).status
+                if status not in (None, WorkflowExecutionStatus.RUNNING,
+                                  WorkflowExecutionStatus.COMPLETED):
+                    return SettlementProgress(
+                        period="", step=status.name.lower(), done=(), run=0,
+                        blocked=f"the settlement workflow is {status.name.lower()}; "
+                        "the worker's log says why",
+                    )
             await asyncio.sleep(POLL_S)
     return None
 
@@ -127,10 +139,10 @@ def _summary(settings: Settings, period: str, progress: SettlementProgress, cons
 
 async def decide(
     settings: Settings, period: str, *, by: str, reject_reason: str | None, timeout_s: float,
-    console: Console,
+    console: Console, supplementary: int = 0,
 ) -> int:
     client: Client = await connect_temporal(settings, wait_s=10)
-    handle = client.get_workflow_handle(settlement_workflow_id(period))
+    handle = client.get_workflow_handle(settlement_workflow_id(period, supplementary))
     before = await _progress(handle)
     if before is None:
         console.print(f"[red]No settlement workflow for {period}: run energycloud settle "

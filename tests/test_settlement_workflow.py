@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select, update
+from temporalio.client import WorkflowFailureError
 
 from db.base import transaction
 from db.demo import load_demo_data
@@ -178,3 +179,53 @@ async def test_the_monthly_schedule_is_created_once_and_launches_the_previous_mo
     assert launched == period
     assert (await child.describe()).workflow_type == "MonthlySettlement"
     await child.terminate("test over")
+
+
+async def test_a_settled_period_is_corrected_only_by_credit_notes_in_a_supplementary_run(
+    temporal_client, session_factory, task_queue, tmp_path
+):
+    await _october(temporal_client, session_factory, task_queue)
+    approval = Approval("finance@energycloud.example", "2026-11-02T09:00:00+00:00")
+    async with session_worker(temporal_client, session_factory, task_queue):
+        october = await _start(temporal_client, task_queue, tmp_path, SettlementConfig())
+        await wait_for_step(october, "awaiting_approval")
+        await october.signal(MonthlySettlementWorkflow.approve, approval)
+        await october.result()
+        with transaction(session_factory) as s:
+            s.execute(update(ChargingPoint).where(ChargingPoint.ocpp_id == "ACME-HOME-001")
+                      .values(first_connected_at=datetime(2026, 10, 18, 7, tzinfo=UTC)))
+        entries = _entries(session_factory)
+
+        again = await temporal_client.start_workflow(
+            MonthlySettlementWorkflow.run, SettlementInput("2026-10", str(tmp_path)),
+            id=f"settlement:2026-10:again:{task_queue}", task_queue=task_queue)
+        with pytest.raises(WorkflowFailureError) as failure:
+            await asyncio.wait_for(again.result(), timeout=60)
+        assert "corrections are credit notes in a supplementary run" in str(
+            failure.value.cause.cause)
+
+        supplementary = await temporal_client.start_workflow(
+            MonthlySettlementWorkflow.run,
+            SettlementInput("2026-10", str(tmp_path), SettlementConfig(), supplementary=1),
+            id=f"settlement:2026-10:supplementary-1:{task_queue}", task_queue=task_queue)
+        progress = await wait_for_step(supplementary, "awaiting_approval")
+        assert progress.blocked is None, progress.blocked
+        await supplementary.signal(MonthlySettlementWorkflow.approve, approval)
+        result = await asyncio.wait_for(supplementary.result(), timeout=60)
+
+        nothing = await temporal_client.execute_workflow(
+            MonthlySettlementWorkflow.run,
+            SettlementInput("2026-10", str(tmp_path), SettlementConfig(), supplementary=2),
+            id=f"settlement:2026-10:supplementary-2:{task_queue}", task_queue=task_queue)
+    notes = [(d.number, d.corrects_number, d.total_cents) for d in result.documents
+             if d.kind == "credit_note"]
+    assert notes == [("CN-2026-000001", "INV-2026-000001", -218),
+                     ("CN-2026-000002", "SB-2026-000003", -44)]
+    assert nothing.documents == ()
+    assert _entries(session_factory) == entries + 3  # the credit notes' reversals only
+    with session_factory() as s:
+        result = reconcile_period(s, "2026-10")
+    assert result.ok, result.describe()
+    assert (result.in_cents, result.out_cents, result.kept_cents) == (4994 - 180, 2327 - 36,
+                                                                      2667 - 144)
+    assert result.vat_payable_cents == 560 - 30

@@ -21,6 +21,11 @@ State machine (the period's state in the database follows it):
   (recorded in the query), a rejection starts a new run;
 * approved → payouts released (payout entries posted) → settled.
 
+A settled period is corrected only by a supplementary run (`supplementary` n,
+id `settlement:<YYYY-MM>:supplementary-<n>`): the same steps issue credit notes
+for the difference (nothing to correct: it ends at once); its payouts are not
+released on their own (SCENARIOS.md nets them with the next payments).
+
 Every activity is idempotent per period, so a worker killed at any step resumes
 without a second document, number or posting. The workflow does no I/O and no
 money arithmetic; durations come with the input.
@@ -68,6 +73,7 @@ RETRY = RetryPolicy(
 class MonthlySettlementWorkflow:
     def __init__(self) -> None:
         self._period = ""
+        self._supplementary = 0
         self._step = "export"
         self._done: list[str] = []
         self._run = 1
@@ -81,10 +87,12 @@ class MonthlySettlementWorkflow:
 
     @workflow.run
     async def run(self, data: SettlementInput) -> SettlementResult:
-        self._period = data.period
+        self._period, self._supplementary = data.period, data.supplementary
         while True:
             self._approval = self._rejection = None
-            await self._compute_and_issue(data)
+            if not await self._compute_and_issue(data):
+                self._step = "settled"  # a supplementary run with nothing to correct
+                return SettlementResult(data.period, "settled", "", (), (), self._run)
             decision = await self._await_decision(data)
             if isinstance(decision, Approval):
                 break
@@ -95,18 +103,25 @@ class MonthlySettlementWorkflow:
         decision_input = DecisionInput(data.period, self._approval.by, at)
         await self._activity(Acts.approve_period, decision_input, None, data)
         self._step = "payouts_released"
-        await self._activity(Acts.release_payouts, decision_input, None, data)
+        if not data.supplementary:  # a correction's credit notes are netted later
+            await self._activity(Acts.release_payouts, decision_input, None, data)
         self._step = "settled"
         return await self._activity(
             Acts.settle_period, decision_input, SettlementResult, data
         )
 
-    async def _compute_and_issue(self, data: SettlementInput) -> None:
-        step = StepInput(data.period, data.work_dir, self._run)
+    async def _compute_and_issue(self, data: SettlementInput) -> bool:
+        """One run up to awaiting approval; False when a supplementary run finds
+        nothing to correct."""
+        step = StepInput(data.period, data.work_dir, self._run, data.supplementary)
         self._step = "export"
         await self._activity(Acts.export_period, step, ExportResult, data)
         self._mark("export", "compute")
-        await self._activity(Acts.compute_period, step, ComputeResult, data)
+        computed: ComputeResult = await self._activity(
+            Acts.compute_period, step, ComputeResult, data
+        )
+        if data.supplementary and computed.documents == 0:
+            return False
         self._mark("compute", "issue")
         issued: IssueResult = await self._activity(Acts.issue_documents, step, IssueResult, data)
         self._mark("issue", "render")
@@ -133,6 +148,7 @@ class MonthlySettlementWorkflow:
             Acts.await_approval, ReminderInput(data.period, 0, self._blocked), None, data
         )
         self._mark("reconcile", "awaiting_approval")
+        return True
 
     async def _await_decision(self, data: SettlementInput) -> Approval | Rejection:
         wait = timedelta(seconds=data.config.reminder_after_s)
@@ -193,7 +209,8 @@ class MonthlySettlementWorkflow:
     def progress(self) -> SettlementProgress:
         return SettlementProgress(
             period=self._period, step=self._step, done=tuple(self._done), run=self._run,
-            blocked=self._blocked, reminders=self._reminders, refused=self._refused,
+            blocked=self._blocked, supplementary=self._supplementary,
+            reminders=self._reminders, refused=self._refused,
             reconciliation=self._reconciliation, files=self._files,
         )
 

@@ -13,8 +13,11 @@ from dataclasses import dataclass, field
 STEPS = ("export", "compute", "issue", "render", "files", "reconcile")
 
 
-def settlement_workflow_id(period: str) -> str:
-    return f"settlement:{period}"
+def settlement_workflow_id(period: str, supplementary: int = 0) -> str:
+    """`settlement:2026-10`; a supplementary run of a settled period (its
+    corrections, as credit notes) is `settlement:2026-10:supplementary-1`."""
+    base = f"settlement:{period}"
+    return f"{base}:supplementary-{supplementary}" if supplementary else base
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,7 @@ class SettlementInput:
     period: str  # "2026-10"
     work_dir: str  # root of the settlement files; the period's go under <work_dir>/<period>
     config: SettlementConfig = field(default_factory=SettlementConfig)
+    supplementary: int = 0  # n > 0: the n-th correction run of an already settled period
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,7 @@ class StepInput:
     period: str
     work_dir: str
     run: int = 1  # 1 + how often finance sent the period back
+    supplementary: int = 0
 
 
 @dataclass(frozen=True)
@@ -143,6 +148,7 @@ class SettlementProgress:
     done: tuple[str, ...]
     run: int
     blocked: str | None = None
+    supplementary: int = 0
     reminders: int = 0
     refused: str | None = None  # why the last approval was refused
     reconciliation: str | None = None
