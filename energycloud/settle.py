@@ -129,10 +129,11 @@ def _summary(settings: Settings, period: str, progress: SettlementProgress, cons
                       format_cents(row.vat_cents), format_cents(row.total_cents),
                       row.pdf_path or "")
     console.print(table)
+    console.print(f"PDFs: {settings.settlement_path / 'pdf' / period}", soft_wrap=True)
     if progress.reconciliation:
         console.print(progress.reconciliation)
     for path in progress.files:
-        console.print(f"file: {path}")
+        console.print(f"file: {path}", soft_wrap=True)
     if state == "awaiting_approval" and not progress.blocked:
         console.print(f"Waiting for finance: energycloud approve --period {period} --by <email>")
 
