@@ -553,6 +553,9 @@ class Platform:
                 out.print(f"  {email:<40} {role}", markup=False)
         else:
             out.print("\nNo users in the database yet (no demo data loaded).")
+        if self.load_demo and self.start_worker:
+            out.print("\n[bold]Demo month[/]: energycloud settle --period 2026-10, then "
+                      "energycloud approve --period 2026-10 --by finance@energycloud.example")
         out.print("\nPress Ctrl-C to stop.\n")
 
 
