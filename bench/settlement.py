@@ -226,6 +226,13 @@ def run_child(step: str, directory: Path, db_url: str | None = None) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
+def report(step: str, info: dict) -> dict:
+    print(f"  {step:16s} {info['seconds']:7.2f} s  peak RSS {info['peak_rss_mb']:6.0f} MB  "  # noqa: T201
+          + ", ".join(f"{k}={v}" for k, v in info.items() if k not in ("seconds", "peak_rss_mb")),
+          flush=True)
+    return info
+
+
 if __name__ == "__main__":
     from settlement_pg import run_export_bench  # the script's own folder
 
@@ -248,16 +255,14 @@ if __name__ == "__main__":
         data = Path(tmp) / "export"
         t0 = time.perf_counter()
         generate(data, args.sessions, args.organizations)
-        print(f"generated parquet in {time.perf_counter() - t0:.1f} s")  # noqa: T201
-        results = {step: run_child(step, data) for step in
-                   ("bare_scan", "compute", "documents", "settlement_file")}
+        print(f"generated parquet in {time.perf_counter() - t0:.1f} s", flush=True)  # noqa: T201
+        results = {}
+        for step in ("bare_scan", "compute", "documents", "settlement_file"):
+            results[step] = report(step, run_child(step, data))
         if not args.skip_export:
-            results.update(run_export_bench(args.export_sessions, Path(tmp), run_child,
+            results.update(run_export_bench(args.export_sessions, Path(tmp),
+                                            lambda *a: report(a[0], run_child(*a)),
                                             PG_ADMIN_URL, uuid.uuid4().hex[:6]))
-    for step, info in results.items():
-        print(f"  {step:16s} {info['seconds']:7.2f} s  peak RSS {info['peak_rss_mb']:7.0f} MB  "  # noqa: T201
-              + ", ".join(f"{k}={v}" for k, v in info.items()
-                          if k not in ("seconds", "peak_rss_mb")))
     ratio = results["compute"]["seconds"] / results["bare_scan"]["seconds"]
     docs = results["documents"]["seconds"] - results["documents"]["compute_s"]
     summary = (f"compute {results['compute']['seconds']:.2f} s = {ratio:.1f}x bare scan+group-by"

@@ -5,7 +5,6 @@ finished October sessions written with COPY, then `export_period` against a bare
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from datetime import UTC, datetime, timedelta
@@ -113,12 +112,11 @@ def run_export_bench(sessions: int, tmp, run_child, admin_url: str, suffix: str)
         began = time.perf_counter()
         seed(url, sessions)
         print(f"seeded PostgreSQL with {sessions:,} sessions in "  # noqa: T201
-              f"{time.perf_counter() - began:.1f} s")
+              f"{time.perf_counter() - began:.1f} s", flush=True)
         results = {
             "bare_copy": run_child("bare_copy", tmp / "copy", url),
             "export": run_child("export", tmp / "pg-export", url),
         }
-        results["export"]["rows"] = json.dumps(results["export"]["rows"])
         return results
     finally:
         with admin.connect() as conn:

@@ -33,8 +33,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import and_, func, literal, or_, select
-from sqlalchemy.sql import Select
+from sqlalchemy import and_, func, literal, or_, select, union_all
+from sqlalchemy.sql import CompoundSelect, Select
 
 from db.base import utcnow
 from db.models import (
@@ -126,25 +126,31 @@ def _session_columns() -> Select:
     )
 
 
-def ledger_select(period: str, sessions: Select) -> Select:
+def ledger_select(period: str, sessions: Select) -> CompoundSelect:
+    """The postings of the exported sessions' entries and of the period's
+    document entries (keys `<period>:…`). A join and a union, not `IN (…) OR …`:
+    with an OR, PostgreSQL may run the session subquery once per entry."""
     e, p = LedgerEntry, LedgerPosting
-    ids = sessions.with_only_columns(ChargingSession.workflow_id)
-    return (
-        select(e.id.label("entry_id"), e.idempotency_key, e.kind, e.reference, e.occurred_at,
+    ids = sessions.with_only_columns(ChargingSession.workflow_id).subquery()
+    columns = (e.id.label("entry_id"), e.idempotency_key, e.kind, e.reference, e.occurred_at,
                p.account, p.amount_cents)
-        .join(p, p.entry_id == e.id)
-        .where(
-            e.status == "posted",
-            or_(e.idempotency_key.like(f"{period}:%"), e.reference.in_(ids)),
-        )
+    of_sessions = (
+        select(*columns).join(p, p.entry_id == e.id)
+        .join(ids, ids.c.workflow_id == e.reference)
+        .where(e.status == "posted")
     )
+    of_documents = (
+        select(*columns).join(p, p.entry_id == e.id)
+        .where(e.status == "posted", e.idempotency_key.like(f"{period}:%"))
+    )
+    return union_all(of_sessions, of_documents)
 
 
 def _frame(rows, schema: dict) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
-def _write_parts(conn, stmt: Select, schema: dict, folder: Path) -> int:
+def _write_parts(conn, stmt, schema: dict, folder: Path) -> int:
     """Stream rows in chunks, one parquet part per chunk (SQLite and others)."""
     folder.mkdir(parents=True, exist_ok=True)
     result = conn.execution_options(stream_results=True, yield_per=CHUNK_ROWS).execute(stmt)
@@ -157,18 +163,20 @@ def _write_parts(conn, stmt: Select, schema: dict, folder: Path) -> int:
     return total
 
 
-def _copy_parts(conn, stmt: Select, schema: dict, folder: Path) -> int:
+def _copy_parts(conn, stmt, schema: dict, folder: Path) -> int:
     """PostgreSQL: `COPY (SELECT …) TO STDOUT` into a CSV spool, then parquet.
     Instants travel as epoch microseconds (no text time-zone parsing)."""
     folder.mkdir(parents=True, exist_ok=True)
+    rows = stmt.subquery()
     columns = []
-    for column, kind in zip(stmt.selected_columns, schema.values(), strict=True):
+    for name, kind in schema.items():
+        column = rows.c[name]
         if kind == schemas.UTC_TS:
             column = (func.extract("epoch", column) * 1_000_000).cast(
                 ChargingSession.energy_wh.type
-            ).label(column.name)
+            ).label(name)
         columns.append(column)
-    compiled = stmt.with_only_columns(*columns).compile(dialect=conn.dialect)
+    compiled = select(*columns).compile(dialect=conn.dialect)
     spool = Path(tempfile.mkstemp(suffix=".csv", dir=folder)[1])
     try:
         cursor = conn.connection.dbapi_connection.cursor()
@@ -187,7 +195,7 @@ def _copy_parts(conn, stmt: Select, schema: dict, folder: Path) -> int:
         spool.unlink(missing_ok=True)
 
 
-def _big_table(conn, stmt: Select, schema: dict, folder: Path) -> int:
+def _big_table(conn, stmt, schema: dict, folder: Path) -> int:
     if conn.dialect.name == "postgresql":
         return _copy_parts(conn, stmt, schema, folder)
     return _write_parts(conn, stmt, schema, folder)
