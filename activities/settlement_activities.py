@@ -154,6 +154,8 @@ class SettlementActivities:
             if path and issued.content_hash and Path(path).exists():
                 rendered.append(RenderedPdf(number, path, issued.content_hash))
                 continue  # rendered by an earlier attempt
+            # In this worker's thread (WeasyPrint holds the GIL); parallel render
+            # activities spread over the workers' processes when there are several.
             stored = store_pdf(directory, issued, render_pdf(issued, locale=locale))
             record_pdf(self.session_factory, number=number, path=str(stored.path),
                        sha256=stored.sha256)
