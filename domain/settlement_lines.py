@@ -121,10 +121,12 @@ def roaming_session_line(
 ) -> DocumentLine:
     """One charge detail record of an eMSP's cardholder at the consumer tariff."""
     zone = ZoneInfo(time_zone)
-    start, end = started_at.astimezone(zone), stopped_at.astimezone(zone)
+    # "2026-10-15 12:00": isoformat is much faster than strftime, per CDR line.
+    start = started_at.astimezone(zone).isoformat(" ", "minutes")[:16]
+    end = stopped_at.astimezone(zone).isoformat(" ", "minutes")[:16]
     return DocumentLine(
         section=LineSection.ROAMING_SESSIONS,
-        description=f"{ocpp_id}, token {id_tag}, {start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M}"
+        description=f"{ocpp_id}, token {id_tag}, {start} – {end}"
         + _late_suffix(late, occurred_on),
         amount_cents=amount_cents,
         vat_rate=vat_rate,
