@@ -5,7 +5,7 @@ settled into a period is never exported for another."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import polars as pl
 from sqlalchemy import insert, select
@@ -15,10 +15,10 @@ from db.demo import load_demo_data
 from db.ledger import post_entry
 from db.models import ChargingPoint, ChargingSession, Emsp, Location, Organization
 from db.models.documents import PeriodSession
-from domain.documents import DocumentKind
+from domain.documents import DocumentKind, IssuedDocument
 from domain.enums import Category
 from domain.ledger import session_entry
-from domain.settlement import build_period_documents
+from domain.settlement import build_period_documents, correction_documents
 from domain.split import SessionSplit
 from settlement import schemas
 from settlement.export import export_period
@@ -123,3 +123,30 @@ def test_a_late_session_goes_into_the_next_period_with_its_own_date(session_fact
     bounded = export_period(session_factory, period="2026-11", out_dir=tmp_path / "nov2",
                             late_since=datetime(2026, 10, 31, tzinfo=UTC))
     assert bounded.rows["sessions"] == 3
+
+
+def test_correcting_a_first_connection_date_gives_credit_notes_from_a_re_export(
+    session_factory, tmp_path
+):
+    """SCENARIOS.md November: October was issued with ACME-HOME-001 connected on
+    11 October; the admin corrects it to 18 October; October is exported again
+    and only the difference is credited."""
+    load_demo_data(session_factory)
+    _store_sessions(session_factory, OCTOBER_SESSIONS)
+    first = compute_period(export_period(session_factory, period="2026-10",
+                                         out_dir=tmp_path / "run1").out_dir).documents
+    issued = [IssuedDocument(doc, f"EC-2026-{n:06d}", date(2026, 11, 2), None)
+              for n, doc in enumerate(first, start=1)]
+    with transaction(session_factory) as s:
+        for wid in schemas.scan(tmp_path / "run1", "sessions").collect()["workflow_id"]:
+            s.add(PeriodSession(workflow_id=wid, period="2026-10"))
+        home = s.scalar(select(ChargingPoint).where(ChargingPoint.ocpp_id == "ACME-HOME-001"))
+        home.first_connected_at = datetime(2026, 10, 18, 6, 0, tzinfo=UTC)
+    _store_sessions(session_factory, NOVEMBER_SESSIONS[:1])  # S6 arrives: not October's
+    again = export_period(session_factory, period="2026-10", out_dir=tmp_path / "run2")
+    notes = correction_documents(issued, compute_period(again.out_dir).documents)
+    assert [(n.kind, n.recipient.name, n.net_cents, n.vat_cents, n.total_cents)
+            for n in notes] == [
+        (DocumentKind.CREDIT_NOTE, "Acme Logistics B.V.", -180, -38, -218),
+        (DocumentKind.CREDIT_NOTE, "VoltPartners", -36, -8, -44),
+    ]
