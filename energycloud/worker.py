@@ -108,9 +108,13 @@ async def _ensure_schedules(client: Client, settings: Settings) -> None:
     """The monthly settlement schedule exists whenever the platform runs."""
     from workflows.settlement_schedule import ensure_settlement_schedule
 
-    await ensure_settlement_schedule(
-        client, task_queue=settings.task_queue, work_dir=str(settings.settlement_path)
-    )
+    try:
+        await ensure_settlement_schedule(
+            client, task_queue=settings.task_queue, work_dir=str(settings.settlement_path)
+        )
+    except Exception:  # noqa: BLE001 - sessions must be served even so
+        log.exception("Could not create the monthly settlement schedule; settle by hand "
+                      "(energycloud settle --period YYYY-MM) until it exists")
 
 
 async def _run_until_stopped(worker: Worker, stop: asyncio.Event) -> None:
