@@ -157,7 +157,7 @@ def test_the_database_refuses_to_change_or_delete_an_issued_document(session_fac
                   .values(pdf_sha256="cd" * 32))
 
 
-def _without_guards(factory, table: str, sqlite_triggers: list[str], pg_trigger: str, stmt):
+def without_guards(factory, table: str, sqlite_triggers: list[str], pg_trigger: str, stmt):
     """Tamper behind the database's back (as an attacker with DDL rights would)."""
     with transaction(factory) as s:
         if s.get_bind().dialect.name == "postgresql":
@@ -172,7 +172,7 @@ def _without_guards(factory, table: str, sqlite_triggers: list[str], pg_trigger:
 
 def test_a_tampered_document_blocks_the_reconciliation(session_factory):
     issued, _, _ = _issue_october(session_factory)
-    _without_guards(
+    without_guards(
         session_factory, "issued_documents", ["issued_document_immutable"],
         "issued_document_guard",
         update(IssuedDocumentRow).where(IssuedDocumentRow.number == issued[0].number)
@@ -194,7 +194,7 @@ def test_a_tampered_posting_blocks_the_reconciliation_naming_account_and_documen
             .where(LedgerEntry.idempotency_key == "2026-10:roaming_invoice:emsp:1:vat",
                    LedgerPosting.account == "receivable:emsp:1")
         )
-    _without_guards(
+    without_guards(
         session_factory, "ledger_postings", ["ledger_posting_update"], "ledger_posting_guard",
         update(LedgerPosting).where(LedgerPosting.id == posting_id).values(amount_cents=300),
     )

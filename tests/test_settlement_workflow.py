@@ -16,10 +16,11 @@ from temporalio.client import WorkflowFailureError
 
 from db.base import transaction
 from db.demo import load_demo_data
-from db.models import ChargingPoint, IssuedDocumentRow, LedgerEntry, Organization
+from db.models import ChargingPoint, IssuedDocumentRow, LedgerEntry, LedgerPosting, Organization
 from db.settlement_periods import reconcile_period
 from energycloud.demo_october import drive_october_sessions
 from tests.session_helpers import session_worker
+from tests.test_documents_db import without_guards
 from tests.test_session_durability import start_worker
 from tests.test_settlement_e2e import wait_for_step
 from workflows.monthly_settlement import MonthlySettlementLauncher, MonthlySettlementWorkflow
@@ -229,3 +230,34 @@ async def test_a_settled_period_is_corrected_only_by_credit_notes_in_a_supplemen
     assert (result.in_cents, result.out_cents, result.kept_cents) == (4994 - 180, 2327 - 36,
                                                                       2667 - 144)
     assert result.vat_payable_cents == 560 - 30
+
+
+async def test_a_posting_tampered_while_awaiting_approval_blocks_the_approval(
+    temporal_client, session_factory, task_queue, tmp_path
+):
+    await _october(temporal_client, session_factory, task_queue)
+    async with session_worker(temporal_client, session_factory, task_queue):
+        handle = await _start(temporal_client, task_queue, tmp_path, SettlementConfig())
+        await wait_for_step(handle, "awaiting_approval")
+        with session_factory() as s:
+            posting = s.scalar(
+                select(LedgerPosting.id)
+                .join(LedgerEntry, LedgerEntry.id == LedgerPosting.entry_id)
+                .where(LedgerEntry.idempotency_key == "2026-10:roaming_invoice:emsp:1:vat",
+                       LedgerPosting.account == "receivable:emsp:1"))
+        without_guards(
+            session_factory, "ledger_postings", ["ledger_posting_update"],
+            "ledger_posting_guard",
+            update(LedgerPosting).where(LedgerPosting.id == posting).values(amount_cents=300))
+        await handle.signal(MonthlySettlementWorkflow.approve,
+                            Approval("finance@energycloud.example", datetime.now(UTC).isoformat()))
+        for _ in range(100):
+            progress = await handle.query(MonthlySettlementWorkflow.progress)
+            if progress.refused:
+                break
+            await asyncio.sleep(0.1)
+        await handle.terminate("test over")
+    assert progress.step == "awaiting_approval"
+    assert progress.refused.startswith("approval by finance@energycloud.example refused")
+    assert "receivable:emsp:1: ledger 1744 cents, documents (INV-2026-000002) 1747 cents, " \
+        "difference -3 cents" in progress.blocked

@@ -18,7 +18,8 @@ State machine (the period's state in the database follows it):
 * reconcile: documents against the ledger; a mismatch blocks approval;
 * awaiting_approval: waits for the `approve(by, at)` or `reject(by, reason)`
   signal, reminding finance on timers; an approval while blocked is refused
-  (recorded in the query), a rejection starts a new run;
+  (recorded in the query), and so is one that the reconciliation, run again
+  when it arrives, no longer supports; a rejection starts a new run;
 * approved → payouts released (payout entries posted) → settled.
 
 A settled period is corrected only by a supplementary run (`supplementary` n,
@@ -174,7 +175,19 @@ class MonthlySettlementWorkflow:
                     DecisionInput(data.period, rejection.by, at, rejection.reason), None, data,
                 )
                 return rejection
-            return self._approval
+            approval = self._approval
+            # Reconcile again at the moment of approval: finance approves what the
+            # ledger and the stored documents say now, not what they said earlier.
+            check: ReconcileResult = await self._activity(
+                Acts.reconcile_period,
+                StepInput(data.period, data.work_dir, self._run, data.supplementary),
+                ReconcileResult, data,
+            )
+            if check.ok:
+                return approval
+            self._blocked = self._reconciliation = check.description
+            self._refused = f"approval by {approval.by} refused: {check.description}"
+            self._approval = None
 
     def _mark(self, done: str, next_step: str) -> None:
         if done not in self._done:
