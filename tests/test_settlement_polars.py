@@ -4,6 +4,7 @@ file's trial balance and control totals; the integer money expressions."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import polars as pl
@@ -17,7 +18,7 @@ from domain.subscriptions import pro_rata_cents
 from settlement import exprs as x
 from settlement.facts import load_facts, write_facts
 from settlement.jobs import compute_period
-from settlement.settlement_file import write_settlement_file
+from settlement.settlement_file import SettlementFileError, write_settlement_file
 from tests.settlement_data import generated_month, november, october
 
 DOC = {"party_id": pl.Int64}
@@ -122,3 +123,13 @@ def test_pro_rata_and_vat_expressions_match_the_domain(fee, days_in_month, data)
     ).row(0)
     assert got == (pro_rata_cents(fee, days, days_in_month),
                    vat_cents(net, Decimal(rate_bp) / 100))
+
+
+def test_a_settlement_file_that_does_not_balance_is_refused(tmp_path):
+    computed = _compute(october(), tmp_path)
+    tampered = replace(computed, journal=computed.journal.with_columns(
+        amount_cents=pl.when(pl.col("account") == "revenue:subscriptions")
+        .then(pl.col("amount_cents") + 1).otherwise(pl.col("amount_cents"))))
+    with pytest.raises(SettlementFileError, match="off by 1 cents"):
+        write_settlement_file(tampered, tmp_path / "file")
+    assert not (tmp_path / "file" / "movements.csv").exists()
