@@ -31,12 +31,10 @@ from temporalio.exceptions import ApplicationError
 from db.base import transaction, utcnow
 from db.document_codec import document_from_json, document_to_json
 from db.documents import issue_documents, issued_document, period_documents, record_pdf
-from db.ledger import post_entry
 from db.models import PlatformSettings
 from db.models.documents import IssuedDocumentRow
 from db.settlement_periods import advance, get_period, reconcile_period, reject
 from domain.documents import Direction
-from domain.ledger import payable_org, payable_partner, payout_entry
 from domain.periods import parse_period
 from domain.settlement_corrections import correction_documents
 from workflows.settlement_types import (
@@ -166,7 +164,7 @@ class SettlementActivities:
     @activity.defn(name="write_files")
     def write_files(self, step: StepInput) -> FilesResult:
         from settlement.jobs import compute_period
-        from settlement.payment_runs import write_payment_files
+        from settlement.payment_runs import carried_documents, write_payment_files
         from settlement.settlement_file import write_settlement_file
 
         out = run_dir(step) / "files"
@@ -177,6 +175,8 @@ class SettlementActivities:
             if step.supplementary:  # only this run's credit notes and new documents
                 mine = set(json.loads((run_dir(step) / "issued.json").read_text()))
                 documents = [d for d in documents if d.number in mine]
+            else:  # and the credit notes of earlier supplementary runs, netted here
+                documents += carried_documents(session, step.period)
             payees = [d for d in documents if d.document.direction is Direction.PAID_BY_PLATFORM]
             execution = max((d.due_date for d in payees if d.due_date), default=None)
             payments = write_payment_files(
@@ -184,6 +184,8 @@ class SettlementActivities:
                 execution_date=execution or utcnow().date() + timedelta(days=5),
             )
         files += [str(p) for p in payments.files]
+        (out / "payments.json").write_text(json.dumps(
+            {"paid": payments.paid, "collected": payments.collected}, indent=1))
         return FilesResult(tuple(files), payments.blocked)
 
     @activity.defn(name="reconcile_period")
@@ -222,19 +224,17 @@ class SettlementActivities:
 
     @activity.defn(name="release_payouts")
     def release_payouts(self, data: DecisionInput) -> None:
-        """The approved payouts go to the bank: payable → cash per statement."""
+        """The approved payment files go to the bank (the documents in them, as
+        the files step recorded), and the period's payouts are released."""
+        from settlement.payment_runs import release_payments
+
+        step = StepInput(data.period, data.work_dir, data.run, data.supplementary)
+        payments = json.loads((run_dir(step) / "files" / "payments.json").read_text())
         with transaction(self.session_factory) as session:
-            for issued in period_documents(session, data.period):
-                doc = issued.document
-                if doc.direction is not Direction.PAID_BY_PLATFORM:
-                    continue
-                account = (payable_partner(doc.recipient.id) if doc.recipient.kind == "partner"
-                           else payable_org(doc.recipient.id))
-                entry = payout_entry(period=data.period, document=doc.key,
-                                     payee_account=account, amount_cents=doc.total_cents)
-                if entry is not None:
-                    post_entry(session, entry, occurred_at=utcnow(), reference=issued.number)
+            created = release_payments(session, paid=payments["paid"],
+                                       collected=payments["collected"])
             advance(session, data.period, "payouts_released")
+        activity.logger.info("%s: payouts released (%d entries)", data.period, created)
 
     @activity.defn(name="settle_period")
     def settle_period(self, data: DecisionInput) -> SettlementResult:

@@ -6,7 +6,9 @@ mandate. eMSPs pay by bank transfer (matched from the bank statement).
 Corrections are netted within the same flow, never across flows (SCENARIOS.md
 November): a payee's statements and their credit notes make one payment; an
 organization's invoices and their credit notes one collection; an
-organization's invoices are never set off against its payouts.
+organization's invoices are never set off against its payouts. Credit notes of
+a supplementary run move no money of their own: they are carried into the next
+regular period's files (`carried_documents`).
 
 A payee or debtor without a valid IBAN produces no file: the result says who,
 and that message blocks the period's approval.
@@ -24,10 +26,29 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import Organization, Partner, PlatformSettings
-from domain.documents import Direction, IssuedDocument, PartyKind
+from db.base import utcnow
+from db.documents import as_issued
+from db.ledger import post_entry
+from db.models import (
+    IssuedDocumentRow,
+    LedgerEntry,
+    Organization,
+    Partner,
+    PlatformSettings,
+    SettlementPeriod,
+)
+from domain.documents import Direction, DocumentKind, IssuedDocument, PartyKind
+from domain.ledger import (
+    EntryKind,
+    collection_entry,
+    document_key,
+    payable_org,
+    payable_partner,
+    payout_entry,
+    receivable_org,
+)
 
-__all__ = ["PaymentFiles", "write_payment_files"]
+__all__ = ["PaymentFiles", "carried_documents", "release_payments", "write_payment_files"]
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +57,30 @@ log = logging.getLogger(__name__)
 class PaymentFiles:
     files: tuple[Path, ...]
     blocked: str | None  # why no (complete) file could be made
+    paid: tuple[str, ...] = ()  # numbers of the documents in the credit transfers
+    collected: tuple[str, ...] = ()  # numbers of the documents in the direct debits
+
+
+def carried_documents(session: Session, period: str) -> list[IssuedDocument]:
+    """Credit notes of earlier, settled periods (supplementary runs) whose money
+    has not moved yet: they are netted into this period's payments. Moved means
+    its payout (statements) or its direct debit (invoices) entry is posted."""
+    moved = select(LedgerEntry.idempotency_key).where(
+        LedgerEntry.kind.in_([str(EntryKind.PAYOUT), str(EntryKind.COLLECTION)])
+    )
+    settled = select(SettlementPeriod.period).where(SettlementPeriod.state == "settled")
+    rows = session.scalars(
+        select(IssuedDocumentRow)
+        .where(IssuedDocumentRow.period < period, IssuedDocumentRow.period.in_(settled),
+               IssuedDocumentRow.kind == str(DocumentKind.CREDIT_NOTE))
+        .order_by(IssuedDocumentRow.id)
+    ).all()
+    step = {str(Direction.PAID_BY_PLATFORM): "payout", str(Direction.DUE_TO_PLATFORM): "collection"}
+    keys = set(session.scalars(moved))
+    return [
+        as_issued(row) for row in rows
+        if document_key(row.period, row.document_key, step[row.direction]) not in keys
+    ]
 
 
 def _flows(documents: Sequence[IssuedDocument], direction: Direction):
@@ -81,12 +126,13 @@ def write_payment_files(
         return PaymentFiles((), "the platform has no IBAN to pay from or collect to")
     own = sepa.SepaAccount(name=platform.legal_name or platform.name, iban=platform.iban, bic=None)
 
-    payments = []
+    payments, paid_numbers, collected_numbers = [], [], []
     paid = _flows(documents, Direction.PAID_BY_PLATFORM)
     accounts = _current_ibans(session)
     for ref, (party, numbers, cents) in sorted(paid.items()):
         if cents <= 0:
             continue
+        paid_numbers += numbers
         payments.append(sepa.SepaPayment(
             name=party.name, iban=accounts.get(ref) or "", bic=None, amount_cents=cents,
             end_to_end_id=numbers[0], description=f"{period} {' '.join(numbers)}"[:140],
@@ -114,6 +160,7 @@ def write_payment_files(
         org = mandates.get(ref)
         if org is None or cents <= 0:
             continue  # pays by bank transfer
+        collected_numbers += numbers
         collections.append(sepa.SepaCollection(
             name=party.name, iban=org.iban or "", bic=None, amount_cents=cents,
             end_to_end_id=numbers[0], description=f"{period} {' '.join(numbers)}"[:140],
@@ -133,4 +180,31 @@ def write_payment_files(
         problems.append(f"direct debits cannot be collected: {exc}")
     for problem in problems:
         log.warning("settlement %s: %s", period, problem)
-    return PaymentFiles(tuple(files), "; ".join(problems) or None)
+    return PaymentFiles(tuple(files), "; ".join(problems) or None, tuple(paid_numbers),
+                        tuple(collected_numbers))
+
+
+def release_payments(session: Session, *, paid: Sequence[str], collected: Sequence[str]) -> int:
+    """The approved files go to the bank: each paid statement moves its payable
+    to cash, each collected invoice its receivable (keys per document's own
+    period, so a carried credit note is released once). Returns new entries."""
+    created = 0
+    rows = session.scalars(
+        select(IssuedDocumentRow).where(IssuedDocumentRow.number.in_([*paid, *collected]))
+    ).all()
+    for row in rows:
+        doc = as_issued(row).document
+        rid = doc.recipient.id
+        if row.number in paid:
+            account = (payable_partner(rid) if doc.recipient.kind is PartyKind.PARTNER
+                       else payable_org(rid))
+            entry = payout_entry(period=row.period, document=row.document_key,
+                                 payee_account=account, amount_cents=row.total_cents)
+        else:
+            entry = collection_entry(period=row.period, document=row.document_key,
+                                     debtor_account=receivable_org(rid),
+                                     amount_cents=row.total_cents)
+        if entry is not None:
+            created += post_entry(session, entry, occurred_at=utcnow(),
+                                  reference=row.number).created
+    return created

@@ -151,9 +151,10 @@ async def test_october_settles_end_to_end_to_the_cent(
         period = s.scalar(select(SettlementPeriod))
         balances = trial_balance(s)
     assert period.state == "settled" and period.payouts_released_at is not None
-    # Payouts released: 3 payout entries, the payees' accounts are paid out.
-    assert _counts(session_factory) == (before[0] + 3, before[1])
-    assert balances["cash:bank"] == -(1252 + 511 + 945)
+    # Released: 3 payouts and Acme's direct debit; the payees are paid out.
+    assert _counts(session_factory) == (before[0] + 4, before[1])
+    assert balances["cash:bank"] == 4188 - (1252 + 511 + 945)
+    assert balances["payable:org:2"] == 0  # Jan
     assert sum(balances.values()) == 0
 
     # Re-running any step changes nothing: no number, no document, no posting.
@@ -162,7 +163,7 @@ async def test_october_settles_end_to_end_to_the_cent(
     issued = acts.issue_documents(step)
     acts.render_documents(RenderInput("2026-10", str(tmp_path), issued.numbers))
     assert acts.reconcile_period(step).ok
-    assert _counts(session_factory) == (before[0] + 3, before[1])
+    assert _counts(session_factory) == (before[0] + 4, before[1])
     assert issued.numbers == tuple(d.number for d in settled.documents)
 
 
@@ -215,6 +216,15 @@ async def test_november_takes_the_late_session_as_a_late_item_and_reconciles(
         await october.result()
 
         _november_world(session_factory)
+        # The correction of October: a supplementary run issues its credit notes.
+        supplementary = await temporal_client.start_workflow(
+            MonthlySettlementWorkflow.run,
+            SettlementInput("2026-10", str(tmp_path), FAST, supplementary=1),
+            id=f"settlement:2026-10:supplementary-1:{task_queue}", task_queue=task_queue)
+        await wait_for_step(supplementary, "awaiting_approval")
+        await supplementary.signal(MonthlySettlementWorkflow.approve, Approval(
+            "finance@energycloud.example", "2026-11-05T09:00:00+00:00"))
+        await supplementary.result()
         await drive_october_sessions(temporal_client, session_factory, task_queue=task_queue,
                                      prefix=prefix, sessions=NOVEMBER_2026)
         november = await temporal_client.start_workflow(
@@ -223,6 +233,13 @@ async def test_november_takes_the_late_session_as_a_late_item_and_reconciles(
         progress = await wait_for_step(november, "awaiting_approval")
         assert progress.blocked is None, progress.blocked
         await november.terminate("test over")
+    # Money that moves in November: October's credit notes netted within each flow.
+    files = {Path(f).name: Path(f).read_text() for f in progress.files if f.endswith(".xml")}
+    debits = files["collections-2026-11-pain.008.xml"]
+    assert ">48.61<" in debits and "CN-2026-000001" in debits
+    transfers = files["payouts-2026-11-pain.001.xml"]
+    for amount in ("8.40", "15.79", "10.68"):
+        assert f">{amount}<" in transfers
 
     with session_factory() as s:
         docs = period_documents(s, "2026-11")
@@ -239,7 +256,7 @@ async def test_november_takes_the_late_session_as_a_late_item_and_reconciles(
     assert result.ok, result.describe()
     assert (result.in_cents, result.out_cents, result.kept_cents) == (6158, 3064, 3094)
     assert result.vat_payable_cents == 650
-    assert october_docs == 5  # October's documents stay as they were
+    assert october_docs == 7  # October's five as they were, and two credit notes
 
 
 def _pdf(factory, number: str) -> str:

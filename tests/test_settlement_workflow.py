@@ -148,8 +148,9 @@ async def test_a_rejection_after_a_correction_issues_credit_notes_in_a_new_run(
                      ("CN-2026-000002", "SB-2026-000003", -44)]
     assert all(d.pdf_path for d in result.documents)
     # Credit notes post their reversals (subscriptions with VAT; kickback; VAT:
-    # 3), then the payouts are released (3 statements, 1 credit note: 4).
-    assert _entries(session_factory) == entries + 3 + 4
+    # 3), then the money moves: 3 statements and Volt's credit note paid, Acme's
+    # invoice and credit note collected by direct debit (6).
+    assert _entries(session_factory) == entries + 3 + 6
     with session_factory() as s:
         assert reconcile_period(s, "2026-10").ok
 

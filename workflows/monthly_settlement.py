@@ -101,7 +101,8 @@ class MonthlySettlementWorkflow:
             self._done = []
             self._blocked = self._refused = None
         at = self._approval.at if self._approval else workflow.now().isoformat()
-        decision_input = DecisionInput(data.period, self._approval.by, at)
+        decision_input = DecisionInput(data.period, self._approval.by, at, "", data.work_dir,
+                                       self._run, data.supplementary)
         await self._activity(Acts.approve_period, decision_input, None, data)
         self._step = "payouts_released"
         if not data.supplementary:  # a correction's credit notes are netted later

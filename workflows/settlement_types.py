@@ -118,6 +118,9 @@ class DecisionInput:
     by: str
     at: str
     reason: str = ""
+    work_dir: str = ""  # where the run's payment files are (releasing payouts)
+    run: int = 1
+    supplementary: int = 0
 
 
 @dataclass(frozen=True)
