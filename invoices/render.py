@@ -122,6 +122,7 @@ def document_context(issued: IssuedDocument, *, locale: str) -> dict[str, Any]:
         "title": _title(doc, self_billing, labels),
         "number": issued.number,
         "corrects_number": doc.corrects_number or "",
+        "running_head": f"{_title(doc, self_billing, labels)} {issued.number}",
         "branding": _branding(doc),
         "footer": " · ".join(
             part for part in (
