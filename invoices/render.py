@@ -38,7 +38,8 @@ from domain.documents import (
 )
 from invoices import formatting as fmt
 
-__all__ = ["LocalOnlyFetcher", "STATIC_DIR", "TEMPLATE_DIR", "render_html", "render_pdf"]
+__all__ = ["LocalOnlyFetcher", "STATIC_DIR", "TEMPLATE_DIR", "document_context", "render_html",
+           "render_pdf"]
 
 log = logging.getLogger(__name__)
 
