@@ -38,7 +38,8 @@ from domain.documents import (
 )
 from invoices import formatting as fmt
 
-__all__ = ["LocalOnlyFetcher", "STATIC_DIR", "TEMPLATE_DIR", "render_html", "render_pdf"]
+__all__ = ["LocalOnlyFetcher", "STATIC_DIR", "TEMPLATE_DIR", "document_context", "render_html",
+           "render_pdf"]
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +123,7 @@ def document_context(issued: IssuedDocument, *, locale: str) -> dict[str, Any]:
         "title": _title(doc, self_billing, labels),
         "number": issued.number,
         "corrects_number": doc.corrects_number or "",
+        "running_head": f"{_title(doc, self_billing, labels)} {issued.number}",
         "branding": _branding(doc),
         "footer": " · ".join(
             part for part in (

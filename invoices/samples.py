@@ -66,11 +66,10 @@ PLATFORM_BRANDING = Branding(
 )
 
 
-def _sub(ocpp_id: str, plan: str, days: int, cents: int) -> DocumentLine:
+def _sub(ocpp_id: str, plan: str, days: int, cents: int, location: str) -> DocumentLine:
     return DocumentLine(
         LineSection.SUBSCRIPTIONS, f"{ocpp_id} — {plan}", cents, VAT,
-        quantity=Decimal(days), unit="days", reference="Depot Noord"
-        if ocpp_id.startswith("ACME-DEPOT") else "Home Jan",
+        quantity=Decimal(days), unit="days", reference=location,
     )
 
 
@@ -89,9 +88,9 @@ def october_documents() -> dict[str, IssuedDocument]:
     invoice = Document(
         DocumentKind.INVOICE, "2026-10", Direction.DUE_TO_PLATFORM, PLATFORM, ACME,
         VOLT_BRANDING, (
-            _sub("ACME-DEPOT-01", "Business", 31, 1250),
-            _sub("ACME-DEPOT-02", "Business", 31, 1250),
-            _sub("ACME-HOME-001", "Home, 11–31 Oct", 21, 539),
+            _sub("ACME-DEPOT-01", "Business", 31, 1250, "Depot Noord"),
+            _sub("ACME-DEPOT-02", "Business", 31, 1250, "Depot Noord"),
+            _sub("ACME-HOME-001", "Home, 11–31 Oct", 21, 539, "Home Jan"),
             DocumentLine(
                 LineSection.REIMBURSED_ENERGY, "Jan de Vries — ACME-HOME-001", 511, NO_VAT,
                 quantity=Decimal("18.250"), unit="kWh", unit_price=Decimal("0.28"),
@@ -160,7 +159,8 @@ def typical_invoice(lines: int = 30) -> IssuedDocument:
     """An invoice of `lines` lines, two thirds subscriptions and one third
     reimbursed home charging: the typical document of a mid-sized fleet."""
     subs = [
-        _sub(f"FLEET-{n:03d}", "Business", 31, 1250) for n in range(lines - lines // 3)
+        _sub(f"FLEET-{n:03d}", "Business", 31, 1250, f"Depot {n // 5 + 1}")
+        for n in range(lines - lines // 3)
     ]
     homes = [
         DocumentLine(

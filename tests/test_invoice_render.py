@@ -223,3 +223,17 @@ def test_a_number_that_is_not_a_safe_file_name_is_refused(tmp_path):
     issued = dataclasses.replace(DOCS["invoice"], number="../../evil")
     with pytest.raises(ValueError, match="not a safe file name"):
         store_pdf(tmp_path, issued, b"%PDF-1.7 ...")
+
+
+def test_a_cross_border_business_gets_the_reverse_charge_note():
+    berlin = dataclasses.replace(SHELL, name="Ladenetz GmbH", country="DE",
+                                 address="Friedrichstraße 1\n10117 Berlin", vat_id="DE123456789")
+    line = DocumentLine(LineSection.ROAMING_SESSIONS, "ACME-DEPOT-01", 971, Decimal("0"),
+                        quantity=Decimal("24.000"), unit="kWh", occurred_on=date(2026, 10, 14))
+    doc = Document(DocumentKind.ROAMING_INVOICE, "2026-10", Direction.DUE_TO_PLATFORM,
+                   PLATFORM, berlin, VOLT_BRANDING, (line,))
+    text = pdf_text(render_pdf(IssuedDocument(doc, "INV-2026-000007", date(2026, 11, 2),
+                                              date(2026, 11, 16)), locale="en_GB"))
+    assert "VAT reverse charged" in text and "DE123456789" in text and "DE " in text
+    assert "private person" not in text
+    assert "Total due €9.71" in text

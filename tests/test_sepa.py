@@ -4,6 +4,7 @@ party's bank account is not valid."""
 
 from __future__ import annotations
 
+import random
 import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 import sepaxml
 import xmlschema
+from schwifty import IBAN
 
 from settlement.sepa import (
     CREDIT_TRANSFER_SCHEMA,
@@ -198,3 +200,42 @@ def test_the_validator_rejects_a_tampered_file():
     assert tampered != xml
     with pytest.raises(InvalidPaymentFile, match="not valid against its XSD"):
         validate_payment_file(tampered, CREDIT_TRANSFER_SCHEMA)
+
+
+def test_first_and_recurring_collections_go_in_separate_batches_with_their_own_sums():
+    first = SepaCollection("Parkeergarage Centrum B.V.", "NL80TRIO0123123123", None, 12345,
+                           "INV-2026-000011", "Factuur INV-2026-000011", "EC-MANDATE-0003",
+                           date(2026, 11, 20), sequence_type="FRST")
+    xml = direct_debit_file(creditor=PLATFORM, creditor_id=CREDITOR_ID,
+                            collections=[*NOVEMBER_DEBITS, first], message_id="EC-2026-11-DD",
+                            collection_date=date(2026, 12, 9))
+    validate_independently(xml, DIRECT_DEBIT_SCHEMA)
+    root, ns = parse(xml)
+    batches = {
+        p.findtext(f"{ns}PmtTpInf/{ns}SeqTp"): (p.findtext(f"{ns}NbOfTxs"),
+                                                 p.findtext(f"{ns}CtrlSum"))
+        for p in root.iter(f"{ns}PmtInf")
+    }
+    assert batches == {"RCUR": ("1", "48.61"), "FRST": ("1", "123.45")}
+    assert root.findtext(f"./*/{ns}GrpHdr/{ns}CtrlSum") == "172.06"
+    assert root.findtext(f"./*/{ns}GrpHdr/{ns}NbOfTxs") == "2"
+    ids = [p.text for p in root.iter(f"{ns}PmtInfId")]
+    assert len(set(ids)) == 2 and all(len(i) <= 35 for i in ids)
+
+
+def test_control_sum_of_many_generated_payouts_is_exact_to_the_cent():
+    rng = random.Random(9)
+    payments = [
+        SepaPayment(f"Payee {n}", IBAN.generate("NL", bank_code="ABNA",
+                                                 account_code=f"{n:010d}").compact,
+                    None, rng.randint(1, 2_500_000), f"PAY-2026-{n:06d}", f"Payout {n}")
+        for n in range(1, 301)
+    ]
+    xml = credit_transfer_file(debtor=PLATFORM, payments=payments, message_id="EC-BULK",
+                               execution_date=date(2026, 12, 4))
+    root, ns = parse(xml)
+    total = sum(p.amount_cents for p in payments)
+    assert Decimal(root.findtext(f"./*/{ns}GrpHdr/{ns}CtrlSum")) == Decimal(total) / 100
+    assert root.findtext(f"./*/{ns}GrpHdr/{ns}NbOfTxs") == "300"
+    amounts = [Decimal(el.text) for el in root.iter(f"{ns}InstdAmt")]
+    assert amounts == [Decimal(p.amount_cents) / 100 for p in payments]
