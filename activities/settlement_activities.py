@@ -28,16 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from db.base import transaction, utcnow
-from db.document_codec import document_from_json, document_to_json
-from db.documents import issue_documents, issued_document, period_documents, record_pdf
-from db.models import PlatformSettings
-from db.models.documents import IssuedDocumentRow
-from db.settlement_periods import advance, get_period, reconcile_period, reject
-from domain.documents import Direction
-from domain.periods import parse_period
-from domain.settlement_corrections import correction_documents
-from workflows.settlement_types import (
+from activities.settlement_messages import (
     ComputeResult,
     DecisionInput,
     DocumentSummary,
@@ -52,6 +43,15 @@ from workflows.settlement_types import (
     SettlementResult,
     StepInput,
 )
+from db.base import transaction, utcnow
+from db.document_codec import document_from_json, document_to_json
+from db.documents import issue_documents, issued_document, period_documents, record_pdf
+from db.models import PlatformSettings
+from db.models.documents import IssuedDocumentRow
+from db.settlement_periods import advance, get_period, reconcile_period, reject
+from domain.documents import Direction
+from domain.periods import parse_period
+from domain.settlement_corrections import correction_documents
 
 log = logging.getLogger(__name__)
 

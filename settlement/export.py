@@ -42,7 +42,7 @@ from db.models import (
     ChargingSession,
     Customer,
     Emsp,
-    LedgerEntry,
+    JournalEntryRow,
     LedgerPosting,
     Location,
     Organization,
@@ -130,7 +130,7 @@ def ledger_select(period: str, sessions: Select) -> CompoundSelect:
     """The postings of the exported sessions' entries and of the period's
     document entries (keys `<period>:…`). A join and a union, not `IN (…) OR …`:
     with an OR, PostgreSQL may run the session subquery once per entry."""
-    e, p = LedgerEntry, LedgerPosting
+    e, p = JournalEntryRow, LedgerPosting
     ids = sessions.with_only_columns(ChargingSession.workflow_id).subquery()
     columns = (e.id.label("entry_id"), e.idempotency_key, e.kind, e.reference, e.occurred_at,
                p.account, p.amount_cents)

@@ -31,7 +31,7 @@ from db.documents import as_issued
 from db.ledger import post_entry
 from db.models import (
     IssuedDocumentRow,
-    LedgerEntry,
+    JournalEntryRow,
     Organization,
     Partner,
     PlatformSettings,
@@ -65,8 +65,8 @@ def carried_documents(session: Session, period: str) -> list[IssuedDocument]:
     """Credit notes of earlier, settled periods (supplementary runs) whose money
     has not moved yet: they are netted into this period's payments. Moved means
     its payout (statements) or its direct debit (invoices) entry is posted."""
-    moved = select(LedgerEntry.idempotency_key).where(
-        LedgerEntry.kind.in_([str(EntryKind.PAYOUT), str(EntryKind.COLLECTION)])
+    moved = select(JournalEntryRow.idempotency_key).where(
+        JournalEntryRow.kind.in_([str(EntryKind.PAYOUT), str(EntryKind.COLLECTION)])
     )
     settled = select(SettlementPeriod.period).where(SettlementPeriod.state == "settled")
     rows = session.scalars(

@@ -22,7 +22,7 @@ from db.documents import (
     record_pdf,
 )
 from db.ledger import post_entry
-from db.models import IssuedDocumentRow, LedgerEntry, LedgerPosting
+from db.models import IssuedDocumentRow, JournalEntryRow, LedgerPosting
 from db.settlement_periods import advance, reconcile_period, reject
 from domain.enums import Category
 from domain.ledger import session_entry
@@ -87,13 +87,13 @@ def test_reissuing_the_same_period_returns_the_documents_without_new_numbers_or_
     session_factory,
 ):
     first, docs, sessions = _issue_october(session_factory)
-    entries = _count(session_factory, LedgerEntry)
+    entries = _count(session_factory, JournalEntryRow)
 
     again = issue_documents(session_factory, period="2026-10", documents=docs,
                             issue_date=date(2026, 11, 3), sessions=sessions)
 
     assert again == first
-    assert _count(session_factory, LedgerEntry) == entries
+    assert _count(session_factory, JournalEntryRow) == entries
     assert _count(session_factory, IssuedDocumentRow) == 5
 
 
@@ -190,8 +190,9 @@ def test_a_tampered_posting_blocks_the_reconciliation_naming_account_and_documen
     _issue_october(session_factory)
     with session_factory() as s:
         posting_id = s.scalar(
-            select(LedgerPosting.id).join(LedgerEntry, LedgerEntry.id == LedgerPosting.entry_id)
-            .where(LedgerEntry.idempotency_key == "2026-10:roaming_invoice:emsp:1:vat",
+            select(LedgerPosting.id)
+            .join(JournalEntryRow, JournalEntryRow.id == LedgerPosting.entry_id)
+            .where(JournalEntryRow.idempotency_key == "2026-10:roaming_invoice:emsp:1:vat",
                    LedgerPosting.account == "receivable:emsp:1")
         )
     without_guards(

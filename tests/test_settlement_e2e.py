@@ -23,7 +23,13 @@ from db.base import transaction
 from db.demo import load_demo_data
 from db.documents import period_documents
 from db.ledger import trial_balance
-from db.models import ChargingPoint, IssuedDocumentRow, LedgerEntry, PeriodSession, SettlementPeriod
+from db.models import (
+    ChargingPoint,
+    IssuedDocumentRow,
+    JournalEntryRow,
+    PeriodSession,
+    SettlementPeriod,
+)
 from db.settlement_periods import reconcile_period
 from energycloud.demo_october import DemoSession, drive_october_sessions
 from tests.session_helpers import session_worker
@@ -85,7 +91,7 @@ async def wait_for_step(
 
 def _counts(factory) -> tuple[int, int]:
     with factory() as s:
-        return (s.scalar(select(func.count()).select_from(LedgerEntry)),
+        return (s.scalar(select(func.count()).select_from(JournalEntryRow)),
                 s.scalar(select(func.count()).select_from(IssuedDocumentRow)))
 
 
