@@ -57,7 +57,9 @@ class SessionActivities:
     @activity.defn(name="authorize_session")
     def authorize_session(self, start: SessionStart) -> SessionSnapshot:
         """Decide the session and record it (state active or rejected)."""
-        workflow_id = session_workflow_id(start.ocpp_id, start.transaction_id)
+        workflow_id = start.workflow_id or session_workflow_id(
+            start.ocpp_id, start.transaction_id
+        )
         with transaction(self.session_factory) as session:
             snapshot = session_snapshot(
                 session, workflow_id=workflow_id, ocpp_id=start.ocpp_id, id_tag=start.id_tag
@@ -104,11 +106,21 @@ class SessionActivities:
         samples.append(MeterSample(at=stopped, energy_wh=stop_wh))
         if snap.tariff is None:
             raise ApplicationError("session has no tariff in its snapshot", non_retryable=True)
-        priced = price_session(
-            Tariff.from_ocpi(snap.tariff),
-            SessionFacts(start=started, stop=stopped, time_zone=snap.time_zone,
-                         samples=tuple(samples)),
-        )
+        try:
+            priced = price_session(
+                Tariff.from_ocpi(snap.tariff),
+                SessionFacts(start=started, stop=stopped, time_zone=snap.time_zone,
+                             samples=tuple(samples)),
+            )
+        except (ArithmeticError, ValueError) as exc:
+            # The same input fails the same way on every retry (a timestamp at the
+            # edge of the calendar, a tariff the engine cannot apply): fail the step
+            # and let the workflow settle the session flagged for review.
+            raise ApplicationError(
+                f"session {snap.workflow_id} cannot be priced: {exc!r}",
+                type="PricingImpossible",
+                non_retryable=True,
+            ) from exc
         return PricedResult(
             energy_wh=priced.energy_wh,
             consumer_price_cents=priced.total_cents,
@@ -165,9 +177,6 @@ class SessionActivities:
             currency=snap.currency,
         )
         stopped_at = _ts(data.stop.stopped_at)
-        flags = tuple(dict.fromkeys(data.flags + priced.flags))
-        if split.negative_margin:
-            flags += ("negative_margin",)
         entry_id = None
         with transaction(self.session_factory) as session:
             if entry is not None:
@@ -179,6 +188,14 @@ class SessionActivities:
             )
             if row is None:
                 raise ApplicationError(f"no session row for {snap.workflow_id}")
+            # The row's own flags (set at authorization) first. A retry of a settled
+            # session finds its flags already merged and keeps them as they are.
+            flags = tuple(row.flags or ())
+            if row.state != "finished":
+                flags = tuple(dict.fromkeys(
+                    flags + data.flags + data.stop.flags + priced.flags
+                    + (("negative_margin",) if split.negative_margin else ())
+                ))
             row.state = "finished"
             row.stopped_at = stopped_at
             row.meter_stop_wh = data.stop.meter_stop_wh
@@ -240,4 +257,8 @@ def _session_row(start: SessionStart, snap: SessionSnapshot) -> ChargingSession:
         meter_start_wh=start.meter_start_wh,
         snapshot=snap.__dict__,
         currency=snap.currency,
+        # What the ingest already knows finance must look at (e.g. a start rebuilt
+        # from an Ended event, a start time that had to be replaced).
+        flags=list(start.flags),
+        needs_review=bool(start.flags),
     )

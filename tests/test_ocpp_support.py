@@ -14,6 +14,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 from websockets.asyncio.client import connect
 
+from db.installation import installation_id
 from db.models import ChargingPoint, Customer, Location, Organization
 from db.tree_service import add_charging_point
 from energycloud.settings import Settings
@@ -118,6 +119,12 @@ def charging_point(session_factory, ocpp_id: str) -> ChargingPoint:
 def rows(session_factory, statement):
     with session_factory() as s:
         return s.execute(statement).scalars().all()
+
+
+def workflow_id_of(session_factory, ocpp_id: str, transaction_id) -> str:
+    """The session workflow id on this test database's installation."""
+    with session_factory() as s, s.begin():
+        return session_workflow_id(ocpp_id, str(transaction_id), installation_id(s))
 
 
 def fast_options(**overrides) -> IngestOptions:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client, WithStartWorkflowOperation
@@ -19,7 +19,9 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from db.base import transaction
 from db.facts import session_snapshot
+from db.installation import installation_id, running_workflow_id
 from workflows.charging_session import ChargingSessionWorkflow
 from workflows.session_types import (
     AuthorizeAnswer,
@@ -49,8 +51,22 @@ class SessionGateway:
     task_queue: str = "energycloud"
     config: SessionConfig = field(default_factory=SessionConfig)
 
+    installation: str | None = None  # this database's (db.installation), read once
+
+    async def workflow_id(self, ocpp_id: str, transaction_id: str) -> str:
+        if self.installation is None:
+            def read():
+                with transaction(self.session_factory) as session:
+                    return installation_id(session)
+
+            self.installation = await asyncio.to_thread(read)
+        return session_workflow_id(ocpp_id, transaction_id, self.installation)
+
     async def start(self, start: SessionStart) -> StartAnswer:
-        workflow_id = session_workflow_id(start.ocpp_id, start.transaction_id)
+        workflow_id = start.workflow_id or await self.workflow_id(
+            start.ocpp_id, start.transaction_id
+        )
+        start = replace(start, workflow_id=workflow_id)
         operation = WithStartWorkflowOperation(
             ChargingSessionWorkflow.run,
             SessionInput(start=start, config=self.config),
@@ -77,16 +93,30 @@ class SessionGateway:
             )
 
     async def stop(self, stop: SessionStop) -> None:
-        await self._signal(stop.ocpp_id, stop.transaction_id, "stop", stop)
+        workflow_id = stop.workflow_id or await self.workflow_id(
+            stop.ocpp_id, stop.transaction_id
+        )
+        await self._signal(workflow_id, "stop", stop)
 
     async def meter_summary(self, summary: MeterSummary) -> None:
-        await self._signal(summary.ocpp_id, summary.transaction_id, "meter_summary", summary)
+        workflow_id = summary.workflow_id or await self.workflow_id(
+            summary.ocpp_id, summary.transaction_id
+        )
+        await self._signal(workflow_id, "meter_summary", summary)
 
     async def request_stop(self, ocpp_id: str, transaction_id: str, request: StopRequest) -> None:
-        await self._signal(ocpp_id, transaction_id, "request_stop", request)
+        # The transaction row knows its workflow (a charger may reuse a 2.0.1 id).
+        def recorded():
+            with self.session_factory() as session:
+                return running_workflow_id(session, ocpp_id=ocpp_id,
+                                           transaction_id=transaction_id)
 
-    async def _signal(self, ocpp_id: str, transaction_id: str, name: str, arg) -> None:
-        workflow_id = session_workflow_id(ocpp_id, transaction_id)
+        workflow_id = await asyncio.to_thread(recorded) or await self.workflow_id(
+            ocpp_id, transaction_id
+        )
+        await self._signal(workflow_id, "request_stop", request)
+
+    async def _signal(self, workflow_id: str, name: str, arg) -> None:
         try:
             await self.client.get_workflow_handle(workflow_id).signal(name, arg)
         except RPCError as exc:
@@ -97,12 +127,12 @@ class SessionGateway:
 
     async def result(self, ocpp_id: str, transaction_id: str) -> SessionResult:
         handle = self.client.get_workflow_handle(
-            session_workflow_id(ocpp_id, transaction_id), result_type=SessionResult
+            await self.workflow_id(ocpp_id, transaction_id), result_type=SessionResult
         )
         return await handle.result()
 
     async def live_state(self, ocpp_id: str, transaction_id: str) -> LiveState:
-        handle = self.client.get_workflow_handle(session_workflow_id(ocpp_id, transaction_id))
+        handle = self.client.get_workflow_handle(await self.workflow_id(ocpp_id, transaction_id))
         return await handle.query(ChargingSessionWorkflow.live_state)
 
     async def authorize(self, ocpp_id: str, id_tag: str) -> AuthorizeAnswer:

@@ -19,6 +19,11 @@ class SessionStart:
     id_tag: str
     meter_start_wh: int
     started_at: str  # ISO 8601, the charger's own timestamp (late messages keep theirs)
+    # Set by the gateway (or the ingest, from its transaction row): the workflow's id.
+    workflow_id: str = ""
+    # Why finance should look at this session (e.g. a start time replaced because
+    # the charger's was impossible); recorded on the session and settled with it.
+    flags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,8 @@ class SessionStop:
     stopped_at: str  # ISO 8601
     reason: str = "Local"
     id_tag: str | None = None
+    workflow_id: str = ""
+    flags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,7 @@ class MeterSummary:
     energy_wh: int  # register reading
     measured_at: str  # ISO 8601
     power_w: int | None = None
+    workflow_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -76,8 +84,12 @@ class LiveState:
     flags: tuple[str, ...] = field(default_factory=tuple)
 
 
-def session_workflow_id(ocpp_id: str, transaction_id: str) -> str:
-    """Deterministic per charger and transaction, so duplicates reach one workflow."""
+def session_workflow_id(ocpp_id: str, transaction_id: str, installation: str = "") -> str:
+    """Deterministic per installation, charger and transaction, so duplicates reach
+    one workflow and two databases on one Temporal cluster never share one
+    (`db.installation`). Without an installation: the id of earlier versions."""
+    if installation:
+        return f"session:{installation}:{ocpp_id}:{transaction_id}"
     return f"session:{ocpp_id}:{transaction_id}"
 
 

@@ -32,6 +32,7 @@ from domain.enums import AccessMode, CardKind, CardStatus, ChargingPointState, R
 
 __all__ = [
     "PlatformSettings",
+    "Installation",
     "Partner",
     "Customer",
     "Organization",
@@ -67,6 +68,17 @@ class PlatformSettings(Base):
     vat_id: Mapped[str | None] = mapped_column(String(32))
     iban: Mapped[str | None] = mapped_column(String(34))
     support_email: Mapped[str | None] = mapped_column(String(200))
+
+
+class Installation(Base):
+    """One row: this database's installation id (db.installation), generated once
+    and part of every session workflow id, so a Temporal cluster that outlives
+    this database, or serves a second one, never mixes their sessions."""
+
+    __tablename__ = "installation"
+    singleton: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    installation_id: Mapped[str] = mapped_column(String(32), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Partner(Base):
