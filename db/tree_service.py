@@ -7,10 +7,11 @@ case per function."""
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.models import (
@@ -27,6 +28,8 @@ from db.models import (
     User,
     WhitelistEntry,
 )
+from domain.charger_ids import ocpp_id_key, ocpp_id_problem
+from domain.charger_secrets import hash_charger_secret
 from domain.enums import AccessMode, CardKind, CardStatus, ChargingPointState, Role
 from energycloud.passwords import hash_password
 
@@ -239,11 +242,17 @@ def add_charging_point(
             " added under one of the customer's own locations"
         )
     ocpp_id = ocpp_id.strip()
-    if not ocpp_id or len(ocpp_id) > 48 or "/" in ocpp_id:
-        raise TreeError("OCPP id must be 1–48 characters without '/'")
-    existing = session.scalar(select(ChargingPoint).where(ChargingPoint.ocpp_id == ocpp_id))
+    problem = ocpp_id_problem(ocpp_id)
+    if problem is not None:
+        raise TreeError(f"OCPP id {ocpp_id!r} is not valid: {problem}")
+    existing = session.scalar(
+        select(ChargingPoint.ocpp_id).where(
+            func.lower(ChargingPoint.ocpp_id) == ocpp_id_key(ocpp_id)
+        )
+    )
     if existing is not None:
-        raise TreeError(f"OCPP id {ocpp_id!r} is already registered to another charging point")
+        # Ids equal but for case are the same charger (domain.charger_ids).
+        raise TreeError(f"OCPP id {ocpp_id!r} is already registered ({existing!r})")
     if connectors < 1:
         raise TreeError("a charging point has at least one connector")
     if rate_id is not None:
@@ -256,7 +265,8 @@ def add_charging_point(
         location_id=location.id,
         name=name or ocpp_id,
         state=ChargingPointState.PRE_APPROVED,
-        password_hash=hash_password(password),
+        # A machine secret: fast salted HMAC, not argon2 (domain.charger_secrets).
+        password_hash=hash_charger_secret(password, salt=os.urandom(16)),
         subscription_plan_id=subscription_plan_id,
         rate_id=rate_id,
         rate_inherited=rate_id is None,
