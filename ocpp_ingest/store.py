@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, case, func, insert, or_, select, update
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from db.base import UTCDateTime, utcnow
+from db.installation import installation_id
 from db.models import (
     ChargingPoint,
     ChargingPointStatus,
@@ -53,6 +54,13 @@ class TxRow:
     stopped: bool
     last_energy_wh: int | None = None
     last_measured_at: datetime | None = None
+    stopped_at: datetime | None = None
+
+    @property
+    def refused(self) -> bool:
+        """The session workflow answered and refused it (Blocked, Invalid, ...):
+        the workflow is finished and the transaction is not running."""
+        return self.session_started and self.auth_status != "Accepted"
 
 
 # -- connections ---------------------------------------------------------------
@@ -382,6 +390,7 @@ def _tx_row(tx: OcppTransaction, state: OcppTransactionState) -> TxRow:
         session_started=state.session_started,
         auth_status=state.auth_status,
         stopped=state.stopped,
+        stopped_at=state.stopped_at,
     )
 
 
@@ -395,10 +404,16 @@ def allocate_v16(
     meter_start: int,
     timestamp_raw: str,
     started_at: datetime,
+    reported_at: datetime | None = None,
 ) -> TxRow:
     """The integer transaction id of an OCPP 1.6 StartTransaction. A retried
-    StartTransaction (same connector, tag, meter and timestamp) gets the same id."""
-    key = f"{connector}:{id_tag}:{meter_start}:{timestamp_raw}"
+    StartTransaction (same connector, tag, meter and instant) gets the same id: the
+    key holds the instant the charger reported (`reported_at`, in UTC), so a retry
+    that spells it differently (`+00:00` / `Z`, another offset) is still the same
+    transaction. `started_at` is the time the session uses (the reported one, or
+    the receive time when the reported one was impossible)."""
+    instant = (reported_at or started_at).astimezone(UTC).isoformat()
+    key = f"{connector}:{id_tag}:{meter_start}:{instant}"
     # Core statements (this runs for every StartTransaction): no ORM objects, no
     # unit-of-work flushes; the same rows and the same statements' effect.
     connection = session.connection()
@@ -415,7 +430,7 @@ def allocate_v16(
         },
     ).inserted_primary_key[0]  # the row id is the transaction id
     transaction_id = str(pk)
-    workflow_id = session_workflow_id(ocpp_id, transaction_id)
+    workflow_id = session_workflow_id(ocpp_id, transaction_id, installation_id(session))
     connection.execute(_ALLOC_NAME, {"pk": pk, "tid": transaction_id, "wid": workflow_id})
     connection.execute(
         _STATE_INSERT,
@@ -453,17 +468,29 @@ def ensure_v201(
     transaction_id: str,
     connector: int | None,
     started_at: datetime | None,
+    reused: bool = False,
 ) -> tuple[TxRow, bool]:
     """Record an OCPP 2.0.1 transaction (the charger's own id) on its first event,
-    whichever that is (events may arrive late or out of order)."""
+    whichever that is (events may arrive late or out of order). `reused`: the
+    charger started a new transaction with the id of a finished one (its counter
+    was reset); it gets a row and a workflow of its own, `<id>#<n>`."""
     found = load_tx(session, cp_id=cp_id, transaction_id=transaction_id)
-    if found:
+    if found and not (reused and found.stopped):
         return found, False
+    key = transaction_id
+    if found:
+        earlier = session.scalar(
+            select(func.count()).select_from(_TX_STATE).where(
+                _TX_STATE.c.charging_point_id == cp_id,
+                _TX_STATE.c.transaction_id == transaction_id,
+            )
+        )
+        key = f"{transaction_id}#{earlier + 1}"
     tx = OcppTransaction(
         charging_point_id=cp_id,
-        dedupe_key=transaction_id,
+        dedupe_key=key,
         transaction_id=transaction_id,
-        workflow_id=session_workflow_id(ocpp_id, transaction_id),
+        workflow_id=session_workflow_id(ocpp_id, key, installation_id(session)),
     )
     session.add(tx)
     session.flush()
@@ -489,6 +516,8 @@ def load_tx(session: Session, *, cp_id: int, transaction_id: str) -> TxRow | Non
             OcppTransaction.charging_point_id == cp_id,
             OcppTransactionState.transaction_id == transaction_id,
         )
+        .order_by(OcppTransaction.id.desc())  # the latest, should a charger reuse an id
+        .limit(1)
     ).first()
     if not found:
         return None
@@ -532,13 +561,19 @@ def update_tx(session: Session, *, pk: int, values: dict) -> None:
 
 
 def active_transaction(session: Session, *, cp_id: int, connector: int) -> TxRow | None:
-    """The running transaction of a connector (the latest not stopped)."""
+    """The running transaction of a connector (the latest not stopped). A start
+    the session workflow refused (Blocked, Invalid, ...) is not running, even
+    though the charger never sends a stop for it."""
     state = session.execute(
         select(OcppTransactionState)
         .where(
             OcppTransactionState.charging_point_id == cp_id,
             OcppTransactionState.connector == connector,
             OcppTransactionState.stopped.is_(False),
+            or_(
+                OcppTransactionState.session_started.is_(False),
+                OcppTransactionState.auth_status == "Accepted",
+            ),
         )
         .order_by(
             OcppTransactionState.created_at.desc(), OcppTransactionState.ocpp_transaction_id.desc()
@@ -547,4 +582,7 @@ def active_transaction(session: Session, *, cp_id: int, connector: int) -> TxRow
     ).scalar_one_or_none()
     if state is None:
         return None
-    return load_tx(session, cp_id=cp_id, transaction_id=state.transaction_id)
+    row = load_tx(session, cp_id=cp_id, transaction_id=state.transaction_id)
+    if row is not None and row.pk != state.ocpp_transaction_id:
+        return None  # a finished transaction whose id the charger has reused since
+    return row
