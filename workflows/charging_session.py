@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain.live_estimate import estimate_cents
@@ -48,6 +48,9 @@ ACTIVITY_RETRY = RetryPolicy(
 # The workflow patch that settles a session whose pricing or split failed for
 # good (flagged for finance review) instead of failing the workflow.
 SETTLE_UNPRICEABLE = "settle-unpriceable-sessions"
+# What a step that failed for good raises in the workflow: a local activity's
+# failure arrives as the activity's own ApplicationError, a regular one's wrapped.
+STEP_FAILED = (ActivityError, ApplicationError)
 # Database activities finish in milliseconds; a worker killed mid-activity is
 # noticed after this long and the activity retried on another worker.
 ACTIVITY_TIMEOUT = timedelta(seconds=10)
@@ -109,7 +112,7 @@ class ChargingSessionWorkflow:
                 start_to_close_timeout=ACTIVITY_TIMEOUT,
                 retry_policy=ACTIVITY_RETRY,
             )
-        except ActivityError as error:
+        except STEP_FAILED as error:
             if not workflow.patched(SETTLE_UNPRICEABLE):
                 raise
             priced = self._unpriced(start.meter_start_wh, stop.meter_stop_wh, error)
@@ -144,7 +147,7 @@ class ChargingSessionWorkflow:
                 start_to_close_timeout=ACTIVITY_TIMEOUT,
                 retry_policy=ACTIVITY_RETRY,
             )
-        except ActivityError as error:
+        except STEP_FAILED as error:
             if not workflow.patched(SETTLE_UNPRICEABLE):
                 raise
             workflow.logger.error("session %s: split failed for good (%s); settled "
