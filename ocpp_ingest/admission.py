@@ -50,11 +50,53 @@ class Admission:
     pending: bool = False
 
 
+class AuthLoader:
+    """Batches the upgrade's database lookups: the handshakes that arrive while one
+    query runs are answered by the next, one `IN (...)` query for all of them. A
+    fleet reconnecting at once costs a few queries, not one thread hop each, and
+    the database stays the authority (no cache to go stale)."""
+
+    def __init__(self, ctx, max_batch: int = 500):
+        self.ctx = ctx
+        self.max_batch = max_batch
+        self._waiting: dict[str, list[asyncio.Future]] = {}
+        self._running = False
+
+    async def load(self, ocpp_id: str) -> store.AuthRow | None:
+        future = asyncio.get_running_loop().create_future()
+        self._waiting.setdefault(ocpp_id, []).append(future)
+        if not self._running:
+            self._running = True
+            asyncio.ensure_future(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        try:
+            while self._waiting:
+                ids = list(self._waiting)[: self.max_batch]
+                futures = {i: self._waiting.pop(i) for i in ids}
+                try:
+                    rows = await self.ctx.read(partial(store.load_auth_many, ocpp_ids=ids))
+                except Exception as error:  # noqa: BLE001 - each handshake gets the error
+                    for waiting in futures.values():
+                        for f in waiting:
+                            if not f.done():
+                                f.set_exception(error)
+                    continue
+                for i, waiting in futures.items():
+                    for f in waiting:
+                        if not f.done():
+                            f.set_result(rows.get(i))
+        finally:
+            self._running = False
+
+
 class Admitter:
     def __init__(self, ctx, verifier: PasswordVerifier):
         self.ctx = ctx
         self.options = ctx.options
         self.verifier = verifier
+        self.loader = AuthLoader(ctx)
         per_minute = self.options.pending_admissions_per_minute
         self.pending_by_address = KeyedBuckets(per_minute / 60, per_minute)
         failures = self.options.auth_failures_per_minute
@@ -109,7 +151,7 @@ class Admitter:
                 path=path,
                 address=address,
             )
-        row = await self.ctx.read(partial(store.load_auth, ocpp_id=ocpp_id))
+        row = await self.loader.load(ocpp_id)
         if row is None:
             return await self._admit_unknown(connection, ocpp_id, credentials.password, address)
         if row.state == ChargingPointState.REMOVED.value:

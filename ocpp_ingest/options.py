@@ -44,6 +44,8 @@ class IngestOptions:
     max_frame_bytes: int = 128 * 1024
     max_websocket_frame_bytes: int = 2**20 + 1024
     max_queued_frames: int = 4
+    # TCP listen backlog (the kernel caps it at net.core.somaxconn).
+    listen_backlog: int = 4096
     # A charger silent for longer than this is marked offline by the sweeper.
     offline_after_s: float = 180
     sweep_interval_s: float = 30

@@ -101,6 +101,9 @@ class IngestServer:
             compression=None,
             max_size=self.options.max_websocket_frame_bytes,
             max_queue=self.options.max_queued_frames,
+            # A fleet reconnecting at once: asyncio's default listen backlog (100)
+            # drops SYNs beyond it, and a dropped SYN costs the charger 1-7 s.
+            backlog=self.options.listen_backlog,
         )
         self._tasks = [
             asyncio.create_task(self._every(self.options.touch_flush_s, self._flush_touches)),

@@ -88,6 +88,18 @@ def load_auth(session: Session, ocpp_id: str) -> AuthRow | None:
     return AuthRow(row.id, str(row.state), row.password_hash, row.ocpp_id)
 
 
+def load_auth_many(session: Session, ocpp_ids: list[str]) -> dict[str, AuthRow | None]:
+    """`load_auth` for many ids in one query (a reconnect storm's handshakes are
+    batched, see `ocpp_ingest.admission.AuthLoader`)."""
+    found = {
+        row.ocpp_id: AuthRow(row.id, str(row.state), row.password_hash, row.ocpp_id)
+        for row in session.execute(
+            select(*_AUTH_COLUMNS).where(ChargingPoint.ocpp_id.in_(ocpp_ids))
+        )
+    }
+    return {i: found[i] if i in found else load_auth(session, i) for i in ocpp_ids}
+
+
 def count_pending(session: Session) -> int:
     return session.scalar(
         select(func.count()).select_from(ChargingPoint).where(ChargingPoint.state == State.PENDING)
@@ -236,6 +248,12 @@ def record_boot(
     cp = session.get(ChargingPoint, cp_id)
     if password_hash is not None and cp.password_hash != password_hash:
         return "Rejected"
+    if cp.ocpp_protocol == "ocpp2.0.1":
+        # A 2.0.1 station reports its availability per connector after a boot; a
+        # station-level status (evse 0) from before the boot no longer holds.
+        station = session.get(ChargingPointStatus, cp_id)
+        if station is not None:
+            session.delete(station)
     cp.vendor, cp.model = vendor, model
     cp.firmware_version = firmware_version
     cp.serial_number = serial_number or cp.serial_number

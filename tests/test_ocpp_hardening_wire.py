@@ -424,3 +424,29 @@ async def test_an_impostor_socket_still_open_when_the_real_one_is_claimed_is_rej
                     offline_after_s=60,
                 )
             assert await real.boot() == "Rejected"
+
+
+# -- loose end: a 2.0.1 station-level status does not outlive a boot -------------
+
+
+async def test_a_2_0_1_station_level_unavailable_is_cleared_by_a_later_boot(session_factory):
+    from db.models import ChargingPointStatus
+
+    cp_id = pre_approve(session_factory, "CP-STATION")
+    boot = (
+        '[2, "b{n}", "BootNotification", {{"reason": "PowerUp", "chargingStation": '
+        '{{"model": "M", "vendorName": "V"}}}}]'
+    )
+    unavailable = (
+        '[2, "s1", "StatusNotification", {"timestamp": "2024-01-01T00:00:00Z", '
+        '"connectorStatus": "Unavailable", "evseId": 0, "connectorId": 0}]'
+    )
+    async with running_ingest(session_factory) as server:
+        async with raw_client(server, "CP-STATION", "ocpp2.0.1") as client:
+            assert (await client.exchange(boot.format(n=1)))[2]["status"] == "Accepted"
+            assert (await client.exchange(unavailable))[0] == 3
+            with session_factory() as s:
+                assert s.get(ChargingPointStatus, cp_id).status == "Unavailable"
+            assert (await client.exchange(boot.format(n=2)))[2]["status"] == "Accepted"
+    with session_factory() as s:
+        assert s.get(ChargingPointStatus, cp_id) is None
