@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from db.models import ChargingPointStatus, Connector, OcppAnomaly, OcppTransactionState
 from ocpp_ingest import store
+from ocpp_ingest.remote_actions import RemoteActions
 from tests.test_ocpp_support import (
     RecordingGateway,
     charger,
@@ -86,6 +87,29 @@ async def test_a_refused_start_is_not_a_running_transaction(session_factory):
             # must find no running transaction (it used to pick the refused one).
     with session_factory() as s:
         assert store.active_transaction(s, cp_id=cp_id, connector=1) is None
+
+
+@pytest.mark.temporal
+async def test_a_remote_stop_after_a_refused_start_finds_no_running_transaction(
+    session_factory, temporal_client, task_queue
+):
+    cp_id = pre_approve(session_factory, "CP-REFSTOP")
+    actions = RemoteActions(temporal_client, session_factory, timeout_s=5)
+    async with running_ingest(
+        session_factory, node_id=task_queue, temporal_client=temporal_client
+    ) as server:
+        async with charger(server, "CP-REFSTOP", "1.6") as sim:
+            refused = await sim.call(c16.StartTransaction(
+                connector_id=1, id_tag="BLOCKED-1", meter_start=0, timestamp=at(-10)))
+            assert refused.id_tag_info == {"status": "Blocked"}
+            # The answer is recorded after the charger has it (not awaited).
+            await eventually(lambda: rows(session_factory, select(
+                OcppTransactionState.auth_status).where(
+                OcppTransactionState.auth_status == "Blocked")))
+            stop = await actions.remote_stop(cp_id, 1, requested_by="support@example")
+    assert (stop.status, stop.answer) == (
+        "failed", {"reason": "no running transaction on connector 1"})
+    assert [name for name, _ in sim.remote_calls] == []  # the refused id was never sent
 
 
 @pytest.mark.parametrize("version", ["1.6", "2.0.1"])
