@@ -4,7 +4,7 @@ In order, each refusal logged with its reason and the source address:
 
 * path `/ocpp/<ocpp_id>`, id valid by `domain.charger_ids` (400 otherwise), before
   anything touches the database;
-* a source address with too many failed password checks: 429;
+* too many failed password checks for this id from this address: 429;
 * HTTP Basic credentials whose username is the id (any case): else 401;
 * a known charger: removed 403, wrong password 401 (the check is a fast HMAC;
   a legacy argon2 hash is checked at most one at a time and then replaced);
@@ -100,7 +100,10 @@ class Admitter:
         per_minute = self.options.pending_admissions_per_minute
         self.pending_by_address = KeyedBuckets(per_minute / 60, per_minute)
         failures = self.options.auth_failures_per_minute
-        self.failures_by_address = KeyedBuckets(failures / 60, failures)
+        # Keyed by address and id: guessing one charger's password is slowed down,
+        # while other chargers behind the same address (NAT, a load balancer that
+        # hides client addresses) are not locked out by it.
+        self.failures = KeyedBuckets(failures / 60, failures)
         self.refused: dict[int, int] = {}  # HTTP status -> count, for tests and metrics
 
     async def process_request(self, connection: ServerConnection, request: Request):
@@ -143,11 +146,12 @@ class Admitter:
                 path=path,
                 address=address,
             )
-        if self.failures_by_address.empty(address):
+        guesses = f"{address} {ocpp_id_key(ocpp_id)}"
+        if self.failures.empty(guesses):
             return self._refuse(
                 connection,
                 http.HTTPStatus.TOO_MANY_REQUESTS,
-                "too many failed password checks from this address: retry later",
+                "too many failed password checks for this id from this address: retry later",
                 path=path,
                 address=address,
             )
@@ -181,7 +185,7 @@ class Admitter:
             # so whoever came first with this id locks nobody out.
             return await self._admit_unknown(connection, row.ocpp_id, credentials.password, address)
         if not verdict.ok:
-            self.failures_by_address.take(address)
+            self.failures.take(guesses)
             return self._refuse(
                 connection,
                 http.HTTPStatus.UNAUTHORIZED,

@@ -129,8 +129,11 @@ async def test_refused_and_timed_out_handshakes_are_logged_with_their_reason(
     assert any("CP-LOG" in m and "503 authentication did not finish" in m for m in messages)
 
 
-async def test_repeated_wrong_passwords_from_one_address_are_refused_with_429(session_factory):
+async def test_repeated_wrong_passwords_for_one_id_are_refused_with_429_others_get_in(
+    session_factory,
+):
     pre_approve(session_factory, "CP-GUESS")
+    pre_approve(session_factory, "CP-NEIGHBOUR")
     async with running_ingest(session_factory, auth_failures_per_minute=3) as server:
         statuses = []
         for n in range(5):
@@ -140,3 +143,5 @@ async def test_repeated_wrong_passwords_from_one_address_are_refused_with_429(se
             except InvalidStatus as refused:
                 statuses.append(refused.response.status_code)
         assert statuses == [401, 401, 401, 429, 429]
+        async with raw_client(server, "CP-NEIGHBOUR") as client:  # same address
+            assert (await client.exchange([2, "hb", "Heartbeat", {}]))[0] == 3
