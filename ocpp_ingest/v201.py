@@ -132,7 +132,14 @@ class ChargePoint201(AnswersMayFail, IngestChargePoint, ChargePoint):
             if not tx.session_started and not tx.stopped:
                 started_at = tx.started_at or ts
                 if unknown_end and energy:
-                    started_at = min(energy[0].measured_at, ts)
+                    # The first reading (Transaction.Begin) dates the start; a
+                    # reading with an impossible date does not.
+                    begin, begin_replaced = await self.tx.believable(
+                        energy[0].measured_at, what="start", transaction_id=tid
+                    )
+                    started_at = ts if begin_replaced else min(begin, ts)
+                    if begin_replaced:
+                        flags += ("start_time_replaced",)
                 answer = await self.tx.start_session(
                     tx,
                     id_tag=token,

@@ -301,3 +301,28 @@ async def test_ended_before_started_starts_and_stops_a_flagged_session(session_f
     assert (stop.workflow_id, stop.meter_stop_wh) == (start.workflow_id, 14_000)
     assert anomalies(session_factory, "stop_unknown_transaction") == []
 
+
+
+async def test_an_ended_first_with_an_impossible_begin_reading_starts_at_the_end(
+    session_factory,
+):
+    pre_approve(session_factory, "CP-ENDCLOCK")
+    gateway = RecordingGateway()
+    async with running_ingest(session_factory, gateway) as server:
+        async with charger(server, "CP-ENDCLOCK", "2.0.1") as sim:
+            await sim.call(c201.TransactionEvent(
+                event_type="Ended", timestamp=at(-1), trigger_reason="EVDeparted", seq_no=2,
+                transaction_info={"transaction_id": "clock-1"},
+                evse={"id": 1, "connector_id": 1},
+                id_token={"id_token": "ACCEPTED-1", "type": "ISO14443"},
+                meter_value=[
+                    {"timestamp": "1970-01-01T00:00:00Z", "sampled_value": [{
+                        "value": 0, "context": "Transaction.Begin",
+                        "unit_of_measure": {"unit": "Wh"}}]},
+                    {"timestamp": at(-1), "sampled_value": [{
+                        "value": 500, "context": "Transaction.End",
+                        "unit_of_measure": {"unit": "Wh"}}]},
+                ]))
+    (start,) = gateway.starts
+    assert start.started_at == gateway.stops[0].stopped_at  # not 1970
+    assert start.flags == ("ended_before_started", "start_time_replaced")
