@@ -18,12 +18,27 @@ MAX_AHEAD = timedelta(hours=1)
 MAX_AGE = timedelta(days=5 * 365)
 
 
-def implausible(reported: datetime, *, received: datetime, past: bool = True) -> str | None:
+# Nothing the charger reports can have happened before it first connected to
+# us, give or take a clock that was set at installation.
+BEFORE_FIRST_CONNECT = timedelta(days=1)
+
+
+def implausible(
+    reported: datetime,
+    *,
+    received: datetime,
+    first_connected: datetime | None = None,
+    past: bool = True,
+) -> str | None:
     """Why `reported` cannot be right, or None when it can. `past=False` for
     reports where an old date does no harm (a status older than the one held is
     history only) and only a future one must be caught."""
     if reported > received + MAX_AHEAD:
         return "in the future"
-    if past and reported < received - MAX_AGE:
+    if not past:
+        return None
+    if reported < received - MAX_AGE:
         return "years before it was received"
+    if first_connected is not None and reported < first_connected - BEFORE_FIRST_CONNECT:
+        return "before the charger was first connected"
     return None

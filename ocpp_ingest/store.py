@@ -604,3 +604,7 @@ def active_transaction(session: Session, *, cp_id: int, connector: int) -> TxRow
     if row is not None and row.pk != state.ocpp_transaction_id:
         return None  # a finished transaction whose id the charger has reused since
     return row
+
+
+def first_connected_at(session: Session, *, cp_id: int) -> datetime | None:
+    return session.scalar(select(ChargingPoint.first_connected_at).where(ChargingPoint.id == cp_id))

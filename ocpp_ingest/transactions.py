@@ -40,6 +40,7 @@ class TransactionTracker:
         self._open: dict[str, TxRow] = {}
         self._last_summary: dict[str, float] = {}
         self._installation: str | None = None
+        self._first_connected: tuple[datetime | None] | None = None  # read once
 
     # -- lookup and allocation ---------------------------------------------
 
@@ -136,7 +137,13 @@ class TransactionTracker:
         """The charger's time, or the receive time when the charger's cannot be
         right (`ocpp_ingest.clock`); True when replaced (an anomaly is recorded)."""
         received = utcnow()
-        why = implausible(reported, received=received, past=past)
+        if self._first_connected is None:
+            self._first_connected = (await self.ctx.read(
+                partial(store.first_connected_at, cp_id=self.cp_id)
+            ),)
+        why = implausible(
+            reported, received=received, first_connected=self._first_connected[0], past=past
+        )
         if why is None:
             return reported, False
         await self.anomaly(

@@ -326,3 +326,18 @@ async def test_an_ended_first_with_an_impossible_begin_reading_starts_at_the_end
     (start,) = gateway.starts
     assert start.started_at == gateway.stops[0].stopped_at  # not 1970
     assert start.flags == ("ended_before_started", "start_time_replaced")
+
+
+async def test_a_start_dated_before_the_charger_first_connected_is_replaced(session_factory):
+    pre_approve(session_factory, "CP-NEW")  # its first boot below makes it connected now
+    gateway = RecordingGateway()
+    async with running_ingest(session_factory, gateway) as server:
+        async with charger(server, "CP-NEW", "1.6") as sim:
+            await sim.call(c16.StartTransaction(
+                connector_id=1, id_tag="ACCEPTED-1", meter_start=0,
+                timestamp=at(-10 * 24 * 60)))  # ten days before it was ever connected
+    (start,) = gateway.starts
+    assert start.flags == ("start_time_replaced",)
+    assert datetime.fromisoformat(start.started_at) > NOW - timedelta(minutes=1)
+    (flag,) = anomalies(session_factory, "timestamp_replaced")
+    assert flag.detail["why"] == "before the charger was first connected"

@@ -33,6 +33,8 @@ from tests.test_ocpp_support import (
 
 VERSIONS = ["1.6", "2.0.1"]
 AHEAD = (datetime.now(UTC) + timedelta(minutes=10)).replace(microsecond=0)
+# Chargers whose 2024 messages these tests send have been in service since then.
+IN_SERVICE = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 def _sample16(ts: str, value: str, unit: str = "Wh", measurand=None, context=None) -> dict:
@@ -339,7 +341,7 @@ async def test_duplicate_transaction_event_started_gets_the_same_answer(session_
 
 
 async def test_late_transaction_keeps_its_original_timestamps_v16(session_factory):
-    pre_approve(session_factory, "CP-LATE")
+    pre_approve(session_factory, "CP-LATE", in_service_since=IN_SERVICE)
     gateway = RecordingGateway()
     async with running_ingest(session_factory, gateway) as server:
         async with charger(server, "CP-LATE", "1.6") as sim:
@@ -385,7 +387,7 @@ async def test_late_transaction_keeps_its_original_timestamps_v16(session_factor
 
 
 async def test_transaction_event_stream_v201_with_late_authorization(session_factory):
-    pre_approve(session_factory, "CP-EVENTS")
+    pre_approve(session_factory, "CP-EVENTS", in_service_since=IN_SERVICE)
     gateway = RecordingGateway()
     async with running_ingest(session_factory, gateway) as server:
         async with charger(server, "CP-EVENTS", "2.0.1") as sim:
@@ -446,7 +448,7 @@ async def test_transaction_event_stream_v201_with_late_authorization(session_fac
 
 @pytest.mark.parametrize("version", VERSIONS)
 async def test_stop_for_an_unknown_transaction_is_accepted_and_flagged(session_factory, version):
-    pre_approve(session_factory, "CP-GHOST")
+    pre_approve(session_factory, "CP-GHOST", in_service_since=IN_SERVICE)
     gateway = RecordingGateway()
     async with running_ingest(session_factory, gateway) as server:
         async with charger(server, "CP-GHOST", version) as sim:
@@ -487,7 +489,7 @@ async def test_stop_the_workflow_no_longer_knows_is_accepted_and_flagged(session
 
 @pytest.mark.parametrize("version", VERSIONS)
 async def test_meter_register_going_backwards_is_flagged_not_priced(session_factory, version):
-    pre_approve(session_factory, "CP-BACK")
+    pre_approve(session_factory, "CP-BACK", in_service_since=IN_SERVICE)
     gateway = RecordingGateway()
     async with running_ingest(session_factory, gateway, meter_summary_interval_s=0) as server:
         async with charger(server, "CP-BACK", version) as sim:
