@@ -39,13 +39,15 @@ def _peer(connection) -> str:
 
 
 def _drop(connection, code: int, reason: str) -> None:
-    """Close now: send the close frame and end the TCP connection without waiting
-    for the charger's handshake (an abusive socket's unread frames fill its
-    buffer, so a polite close would wait out the close timeout)."""
+    """Close now: the close frame goes out at once and everything the charger
+    still sends is discarded unread (its unread frames fill the buffer, so a
+    polite close would wait behind them). Reading resumes so its close answer and
+    end of stream are seen; closing the TCP socket with unread data instead
+    would reset it, and a reset can destroy the close frame before it is read."""
     try:
-        connection.protocol.fail(code, reason)
+        connection.protocol.fail(code, reason)  # from here incoming data is discarded
         connection.send_data()
-        connection.transport.close()
+        connection.transport.resume_reading()
     except Exception:  # noqa: BLE001 - already closing or closed
         connection.transport.abort()
 
