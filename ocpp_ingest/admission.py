@@ -48,6 +48,7 @@ class Admission:
     # The stored hash this socket proved; its boot is Rejected if it changes.
     password_hash: str | None = None
     pending: bool = False
+    cp_id: int | None = None  # the row authenticated against (None: a new charger)
 
 
 class AuthLoader:
@@ -208,7 +209,7 @@ class Admitter:
         set_hash = None
         if pending:  # it proved the current device's password; keep that hash
             set_hash = password_hash
-        connection.admission = Admission(row.ocpp_id, set_hash, password_hash, pending)
+        connection.admission = Admission(row.ocpp_id, set_hash, password_hash, pending, row.id)
         return None
 
     async def _admit_unknown(self, connection, ocpp_id: str, password: str, address: str):

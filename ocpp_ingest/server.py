@@ -188,6 +188,7 @@ class IngestServer:
                 node=self.node_id,
                 now=utcnow(),
                 set_password_hash=admission.set_password_hash,
+                cp_id=admission.cp_id,
             )
         )
         cp = HANDLERS[subprotocol](

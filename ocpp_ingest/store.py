@@ -115,6 +115,22 @@ def replace_password_hash(session: Session, *, cp_id: int, old: str, new: str) -
     )
 
 
+_CP = ChargingPoint.__table__
+_ONLINE = (
+    update(_CP)
+    .where(_CP.c.id == bindparam("b_id"))
+    .values(
+        online=True,
+        connected_node=bindparam("b_node"),
+        last_seen_at=bindparam("b_now", type_=UTCDateTime()),
+        ocpp_protocol=bindparam("b_protocol"),
+        state=case(
+            (_CP.c.state == State.OFFLINE.value, State.CONNECTED.value), else_=_CP.c.state
+        ),
+    )
+)
+
+
 def on_connect(
     session: Session,
     *,
@@ -123,6 +139,7 @@ def on_connect(
     node: str,
     now: datetime,
     set_password_hash: str | None = None,
+    cp_id: int | None = None,
 ) -> int:
     """Mark the charger online on this node; an unknown charger becomes *pending*
     (DOMAIN.md §9: held so it can be claimed). Returns the charging point id.
@@ -130,7 +147,18 @@ def on_connect(
     `set_password_hash` is the hash of the password this socket presented, stored
     for a charger without one and for a *pending* one: until it is claimed, the
     device connected now is the one whose password a claim must prove
-    (`ocpp_ingest.onboarding`), so an impostor that came first locks nobody out."""
+    (`ocpp_ingest.onboarding`), so an impostor that came first locks nobody out.
+
+    `cp_id`: the row the upgrade authenticated against; a known charger with no
+    hash to store is marked with one Core statement (a reconnect storm runs this
+    thousands of times)."""
+    if cp_id is not None and not set_password_hash:
+        marked = session.connection().execute(
+            _ONLINE,
+            {"b_id": cp_id, "b_node": node, "b_now": now, "b_protocol": protocol},
+        )
+        if marked.rowcount:
+            return cp_id
     cp = session.execute(
         select(ChargingPoint).where(ChargingPoint.ocpp_id == ocpp_id)
     ).scalar_one_or_none() or session.execute(
