@@ -61,7 +61,9 @@ class SessionActivities:
     def authorize_session(self, start: SessionStart) -> SessionSnapshot:
         """Decide the session and record it (state active or rejected)."""
         with domain_errors_fail_the_activity():
-            workflow_id = session_workflow_id(start.ocpp_id, start.transaction_id)
+            workflow_id = start.workflow_id or session_workflow_id(
+                start.ocpp_id, start.transaction_id
+            )
             with transaction(self.session_factory) as db:
                 snapshot = session_snapshot(
                     db, workflow_id=workflow_id, ocpp_id=start.ocpp_id, id_tag=start.id_tag
@@ -73,6 +75,7 @@ class SessionActivities:
                     connector=start.connector,
                     started_at=_ts(start.started_at),
                     meter_start_wh=start.meter_start_wh,
+                    flags=start.flags,
                 )
             activity.logger.info(
                 "session %s at %s with %s: %s (%s)", workflow_id, start.ocpp_id, start.id_tag,
@@ -97,15 +100,25 @@ class SessionActivities:
             )
             if snap.tariff is None:
                 raise Invalid("session has no tariff in its snapshot", code="session.no_tariff")
-            priced = price_session(
-                Tariff.from_ocpi(snap.tariff),
-                SessionFacts(
-                    start=started,
-                    stop=timeline.stopped_at,
-                    time_zone=snap.time_zone,
-                    samples=timeline.samples,
-                ),
-            )
+            try:
+                priced = price_session(
+                    Tariff.from_ocpi(snap.tariff),
+                    SessionFacts(
+                        start=started,
+                        stop=timeline.stopped_at,
+                        time_zone=snap.time_zone,
+                        samples=timeline.samples,
+                    ),
+                )
+            except (ArithmeticError, ValueError) as exc:
+                # The same input fails the same way on every retry (a timestamp at the
+                # edge of the calendar, a tariff the engine cannot apply): fail the step
+                # and let the workflow settle the session flagged for review.
+                raise ApplicationError(
+                    f"session {snap.workflow_id} cannot be priced: {exc!r}",
+                    type="PricingImpossible",
+                    non_retryable=True,
+                ) from exc
             return PricedResult.from_domain(priced, flags=timeline.flags)
 
     @activity.defn(name="split_payout")
@@ -139,16 +152,19 @@ class SessionActivities:
                 currency=snap.currency,
             )
             stopped_at = _ts(data.stop.stopped_at)
-            flags = tuple(dict.fromkeys(data.flags + priced.flags))
-            if split.negative_margin:
-                flags += ("negative_margin",)
+            flags = tuple(dict.fromkeys(
+                data.flags + data.stop.flags + priced.flags
+                + (("negative_margin",) if split.negative_margin else ())
+            ))
             entry_id = None
             with transaction(self.session_factory) as db:
                 if entry is not None:
                     entry_id = post_entry(
                         db, entry, occurred_at=stopped_at, reference=snap.workflow_id
                     ).entry_id
-                recorded = charging_sessions.record_settled(
+                # The row's own flags (set at authorization) come first; a retry
+                # of a settled session keeps the flags it already has.
+                settled_flags = charging_sessions.record_settled(
                     db,
                     workflow_id=snap.workflow_id,
                     settlement=charging_sessions.Settlement(
@@ -168,9 +184,10 @@ class SessionActivities:
                         flags=flags,
                     ),
                 )
-                if not recorded:
+                if settled_flags is None:
                     # Retryable on purpose: the row is written at authorization.
                     raise ApplicationError(f"no session row for {snap.workflow_id}")
+                flags = settled_flags
             activity.logger.info(
                 "settled %s: %s, %d Wh, consumer price %d cents, flags %s",
                 snap.workflow_id, split.category, priced.energy_wh, priced.consumer_price_cents,

@@ -27,6 +27,11 @@ class SessionStart:
     id_tag: str
     meter_start_wh: int
     started_at: str  # ISO 8601, the charger's own timestamp (late messages keep theirs)
+    # Set by the gateway (or the ingest, from its transaction row): the workflow's id.
+    workflow_id: str = ""
+    # Why finance should look at this session (e.g. a start time replaced because
+    # the charger's was impossible); recorded on the session and settled with it.
+    flags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,8 @@ class SessionStop:
     stopped_at: str  # ISO 8601
     reason: str = "Local"
     id_tag: str | None = None
+    workflow_id: str = ""
+    flags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,6 @@ class AcceptingGateway:
 
 
 def seed(database_url: str, count: int) -> None:
-    from argon2 import PasswordHasher
 
     from db.base import make_engine, make_sessionmaker
     from db.models import ChargingPoint, Connector, Customer, Location, Organization
@@ -79,7 +78,9 @@ def seed(database_url: str, count: int) -> None:
 
     engine = make_engine(database_url)
     reset_schema(engine)
-    password_hash = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)
+    from ocpp_ingest.auth import hash_password
+
+    password_hash = hash_password(PASSWORD)  # the charger-secret form the platform stores
     with make_sessionmaker(engine)() as s, s.begin():
         customer = Customer(name="Bench")
         s.add(customer)

@@ -37,9 +37,12 @@ def record_authorized(
     connector: int,
     started_at: datetime,
     meter_start_wh: int,
+    flags: tuple[str, ...] = (),
 ) -> bool:
     """Record the decided session (state active or rejected) once; a retried
-    authorization finds the row and changes nothing. True when it was added."""
+    authorization finds the row and changes nothing. True when it was added.
+    `flags` are what the ingest already knows finance must look at (a start
+    rebuilt from an Ended event, a start time that had to be replaced)."""
     exists = db.scalar(
         select(ChargingSession.id).where(ChargingSession.workflow_id == snapshot.workflow_id)
     )
@@ -55,6 +58,8 @@ def record_authorized(
             started_at=started_at,
             meter_start_wh=meter_start_wh,
             snapshot=asdict(snapshot),
+            flags=list(flags),
+            needs_review=bool(flags),
         )
     )
     return True
@@ -74,13 +79,20 @@ class Settlement:
     flags: tuple[str, ...]
 
 
-def record_settled(db: Session, *, workflow_id: str, settlement: Settlement) -> bool:
-    """Complete the session row as the charge detail record (state finished).
-    False when there is no row for the workflow (its authorization is not
-    recorded yet)."""
+def record_settled(
+    db: Session, *, workflow_id: str, settlement: Settlement
+) -> tuple[str, ...] | None:
+    """Complete the session row as the charge detail record (state finished) and
+    return the flags it now carries: the row's own (set at authorization) first,
+    then the settlement's. A retry of a settled session keeps the flags already
+    merged. None when there is no row for the workflow (its authorization is
+    not recorded yet)."""
     row = db.scalar(select(ChargingSession).where(ChargingSession.workflow_id == workflow_id))
     if row is None:
-        return False
+        return None
+    flags = tuple(row.flags or ())
+    if row.state != "finished":
+        flags = tuple(dict.fromkeys(flags + settlement.flags))
     row.state = "finished"
     row.stopped_at = settlement.stopped_at
     row.meter_stop_wh = settlement.meter_stop_wh
@@ -90,9 +102,9 @@ def record_settled(db: Session, *, workflow_id: str, settlement: Settlement) -> 
     row.consumer_price_cents = settlement.consumer_price_cents
     for amount in SPLIT_AMOUNTS:
         setattr(row, amount, getattr(settlement.split, amount))
-    row.flags = list(settlement.flags)
-    row.needs_review = bool(settlement.flags)
-    return True
+    row.flags = list(flags)
+    row.needs_review = bool(flags)
+    return flags
 
 
 def meter_timeline(db: Session, *, workflow_id: str) -> list[MeterSample]:

@@ -17,10 +17,13 @@ used as given. Every period is then priced the same way:
   Element"): the session's total priced volume of a dimension (ENERGY in Wh, TIME
   and PARKING_TIME in seconds) is rounded up to the step_size of the last
   component that priced that dimension, and the rounded-up extra is billed at
-  that component's price. Each dimension is rounded on its own: mod_cdrs
-  §step_size would leave TIME unrounded when PARKING_TIME follows, but the
-  mod_tariffs worked examples ("Complex Tariff example": 147 -> 150 min charging
-  and 42 -> 45 min parking) round both, and DOMAIN.md §3 makes those the reference.
+  that component's price. When charging is followed by parking, only the parking
+  is rounded (with the step of the last time-based component) and the charging
+  TIME is billed as measured: mod_cdrs §step_size, and mod_tariffs' own worked
+  examples ("switching to different Tariff Element #1": 0.55; "switching to
+  Free-of-Charge Tariff Element": 0.73 after the errata; the Complex Tariff
+  example's lines in the corrected text: "the charging time is not affected by
+  step_size because it is followed by another time-based period").
   Only priced volume counts: stretches no element prices are free and unrounded.
 * `min_price` / `max_price` bound the total excl. VAT (mod_tariffs §Tariff object).
 
@@ -142,6 +145,7 @@ def _price(tariff: Tariff, start: datetime, periods: Sequence[ChargingPeriod],
     last: dict[str, PriceComponent] = {}  # dimension -> component of its last priced period
     totals = {"ENERGY": ZERO, "TIME": ZERO, "PARKING_TIME": ZERO}
     energy_before = ZERO
+    last_time_based = None  # TIME or PARKING_TIME, whichever was priced last
     for period in periods:
         moment = _Moment(period.start_date_time.astimezone(tz), energy_before,
                          _seconds(period.start_date_time - start), period)
@@ -157,9 +161,13 @@ def _price(tariff: Tariff, start: datetime, periods: Sequence[ChargingPeriod],
             used[key] = used.get(key, ZERO) + volume
             priced[dimension] = priced.get(dimension, ZERO) + volume
             last[dimension] = component
+            if dimension != "ENERGY":
+                last_time_based = dimension
         energy_before += volumes["ENERGY"]
 
     for dimension, component in last.items():
+        if dimension == "TIME" and last_time_based == "PARKING_TIME":
+            continue  # charging followed by parking: only the parking is rounded
         remainder = priced[dimension] % component.step_size
         if remainder:
             key = (dimension, component.price)

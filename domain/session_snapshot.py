@@ -10,8 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
-def session_workflow_id(ocpp_id: str, transaction_id: str) -> str:
-    """Deterministic per charger and transaction, so duplicates reach one workflow."""
+def session_workflow_id(ocpp_id: str, transaction_id: str, installation: str = "") -> str:
+    """Deterministic per installation, charger and transaction, so duplicates reach
+    one workflow and two databases on one Temporal cluster never share one
+    (`db.installation`). Without an installation: the id of earlier versions."""
+    if installation:
+        return f"session:{installation}:{ocpp_id}:{transaction_id}"
     return f"session:{ocpp_id}:{transaction_id}"
 
 

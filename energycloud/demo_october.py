@@ -21,7 +21,7 @@ from temporalio.client import Client
 
 from db.models import ChargingSession
 from workflows.session_gateway import SessionGateway, UnknownSession
-from workflows.session_types import MeterSummary, SessionStart, SessionStop, session_workflow_id
+from workflows.session_types import MeterSummary, SessionStart, SessionStop
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +41,6 @@ class DemoSession:
     @property
     def transaction_id(self) -> str:
         return f"{self.prefix}{self.name}"
-
-    @property
-    def workflow_id(self) -> str:
-        return session_workflow_id(self.ocpp_id, self.transaction_id)
 
     @property
     def stopped_at(self) -> datetime:
@@ -78,14 +74,16 @@ async def drive_october_sessions(
 ) -> int:
     """Run the sessions not yet in the database; returns how many ran."""
     sessions = tuple(replace(s, prefix=prefix) for s in sessions)
+    # By charger and transaction: the workflow id also carries this database's
+    # installation id (db.installation), which the gateway adds.
     with session_factory() as db:
-        known = set(db.scalars(
-            select(ChargingSession.workflow_id).where(
-                ChargingSession.workflow_id.in_([s.workflow_id for s in sessions]),
+        known = set(db.execute(
+            select(ChargingSession.ocpp_id, ChargingSession.transaction_id).where(
+                ChargingSession.transaction_id.in_([s.transaction_id for s in sessions]),
                 ChargingSession.state.in_(("finished", "rejected")),
             )
-        ))
-    todo = [s for s in sessions if s.workflow_id not in known]
+        ).tuples())
+    todo = [s for s in sessions if (s.ocpp_id, s.transaction_id) not in known]
     gateway = SessionGateway(client=client, session_factory=session_factory,
                              task_queue=task_queue)
     for demo in todo:

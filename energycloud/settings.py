@@ -7,7 +7,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,7 +17,8 @@ VAR = ROOT / "var"
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
-    database_url: str = f"sqlite:///{VAR / 'energycloud.db'}"
+    # Unset: the SQLite file `energycloud.db` in `var_dir` (so VAR_DIR moves it too).
+    database_url: str = ""
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
     temporal_ui_port: int = 8233
@@ -38,8 +39,21 @@ class Settings(BaseSettings):
     # A node id names this ingest process's own Temporal task queue
     # (`ocpp-node-<id>`) so remote actions reach the socket's holder.
     ocpp_node_id: str = "node-1"
-    # Unknown chargers may connect as *pending* so they can be claimed (DOMAIN.md §9).
-    ocpp_allow_unknown_chargers: bool = True
+    # Unknown chargers may connect as *pending* so they can be claimed (DOMAIN.md §9):
+    # off unless the operator turns it on (`energycloud up --demo` does).
+    ocpp_allow_unknown_chargers: bool = False
+    # Limits of the charger side (ocpp_ingest/options.py explains each); None keeps
+    # the ingest's default.
+    ocpp_max_pending_chargers: int | None = None
+    ocpp_pending_admissions_per_minute: float | None = None
+    ocpp_auth_failures_per_minute: float | None = None
+    ocpp_max_messages_per_s: float | None = None
+    ocpp_message_burst: float | None = None
+    ocpp_max_bytes_per_s: float | None = None
+    ocpp_byte_burst: float | None = None
+    ocpp_node_max_messages_per_s: float | None = None
+    ocpp_node_max_bytes_per_s: float | None = None
+    ocpp_max_frame_bytes: int | None = None
     ocpp_heartbeat_interval_s: int = 60
     ocpp_offline_after_s: int = 180
 
@@ -59,6 +73,12 @@ class Settings(BaseSettings):
 
     secret_key: str = "change-me-in-production"
     demo_password: str = "demo"
+
+    @model_validator(mode="after")
+    def _database_in_var_dir(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{Path(self.var_dir) / 'energycloud.db'}"
+        return self
 
     @property
     def settlement_path(self) -> Path:

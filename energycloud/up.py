@@ -368,6 +368,9 @@ class Platform:
     def _spawn(self, name: str, argv: list[str], *, log_path: Path | None = None) -> Child:
         log_file = open(log_path, "ab") if log_path else None  # closed on stop
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "LOG_LEVEL": self.log_level}
+        if self.load_demo:
+            # The demo lets a charger nobody added connect as pending, to be claimed.
+            env.setdefault("OCPP_ALLOW_UNKNOWN_CHARGERS", "true")
         try:
             process = subprocess.Popen(
                 argv,

@@ -1,30 +1,36 @@
 """OCPP security profile 1: HTTP Basic auth at the websocket upgrade, username =
-the charger's OCPP id, password checked against `ChargingPoint.password_hash`
-(argon2). TLS (profile 2) is terminated in front of the ingest in production."""
+the charger's OCPP id, password checked against `ChargingPoint.password_hash`.
+TLS (profile 2) is terminated in front of the ingest in production.
+
+A charger password is a machine secret checked on every reconnect: it is stored
+as a salted HMAC-SHA256 (`domain.charger_secrets`, microseconds per check).
+argon2 hashes stored by earlier versions are still accepted, at most
+`max_concurrent` at a time off the event loop, and replaced by the fast form on
+the first successful login, so argon2 cannot be used to burn the node's CPU."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
 import binascii
-import hashlib
-import hmac
+import os
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from domain.charger_secrets import (
+    hash_charger_secret,
+    is_charger_secret_hash,
+    verify_charger_secret,
+)
+
 _HASHER = PasswordHasher()
 
 
-def hash_password(password: str, hasher: PasswordHasher | None = None) -> str:
-    """The argon2 hash to store in `ChargingPoint.password_hash` (the platform's
-    own hasher, `db.passwords`, unless one is given)."""
-    if hasher is not None:
-        return hasher.hash(password)
-    from db.passwords import hash_password as platform_hash
-
-    return platform_hash(password)
+def hash_password(password: str) -> str:
+    """What to store in `ChargingPoint.password_hash` for a charger password."""
+    return hash_charger_secret(password, salt=os.urandom(16))
 
 
 @dataclass(frozen=True)
@@ -62,31 +68,52 @@ def basic_auth_header(username: str, password: str) -> str:
     return f"Basic {token}"
 
 
+class VerifierBusy(Exception):
+    """Too many legacy (argon2) checks are waiting: the charger should retry later."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ok: bool
+    # The hash to store instead of the one checked (a legacy argon2 hash that
+    # matched is replaced by the fast form), else None.
+    upgraded_hash: str | None = None
+
+
 class PasswordVerifier:
-    """argon2 verification off the event loop, with a small cache: chargers
-    reconnect often and argon2 costs tens of milliseconds by design. The cache
-    key includes the stored hash, so a changed password invalidates it."""
+    """Checks a presented charger password against its stored hash. The fast form
+    is checked inline; a legacy argon2 hash off the loop, at most `max_concurrent`
+    at once and `max_waiting` queued (beyond that `VerifierBusy`)."""
 
-    def __init__(self, hasher: PasswordHasher | None = None, max_entries: int = 100_000):
+    def __init__(
+        self,
+        hasher: PasswordHasher | None = None,
+        *,
+        max_concurrent: int = 1,
+        max_waiting: int = 32,
+    ):
         self._hasher = hasher or _HASHER
-        self._verified: dict[str, tuple[str, bytes]] = {}
-        self._max = max_entries
+        self._slots = asyncio.Semaphore(max_concurrent)
+        self._max_waiting = max_waiting
+        self._waiting = 0
+        self.legacy_checks = 0
 
-    @staticmethod
-    def _digest(password_hash: str, password: str) -> bytes:
-        return hashlib.sha256(f"{password_hash}\0{password}".encode()).digest()
+    async def check(self, password_hash: str, password: str) -> Verdict:
+        if is_charger_secret_hash(password_hash):
+            return Verdict(verify_charger_secret(password_hash, password))
+        if self._waiting >= self._max_waiting:
+            raise VerifierBusy("too many password checks are waiting")
+        self._waiting += 1
+        try:
+            async with self._slots:
+                self.legacy_checks += 1
+                ok = await asyncio.to_thread(self._verify_sync, password_hash, password)
+        finally:
+            self._waiting -= 1
+        return Verdict(ok, hash_password(password) if ok else None)
 
     async def verify(self, ocpp_id: str, password_hash: str, password: str) -> bool:
-        digest = self._digest(password_hash, password)
-        cached = self._verified.get(ocpp_id)
-        if cached and cached[0] == password_hash and hmac.compare_digest(cached[1], digest):
-            return True
-        ok = await asyncio.to_thread(self._verify_sync, password_hash, password)
-        if ok:
-            if len(self._verified) >= self._max:
-                self._verified.clear()
-            self._verified[ocpp_id] = (password_hash, digest)
-        return ok
+        return (await self.check(password_hash, password)).ok
 
     def _verify_sync(self, password_hash: str, password: str) -> bool:
         try:

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.base import utcnow
+from ocpp_ingest.budgets import NodeBudget
 from ocpp_ingest.options import IngestOptions
 from ocpp_ingest.writer import DbWriter
 
@@ -33,6 +34,17 @@ class IngestContext:
     seen: dict[int, datetime] = field(default_factory=dict)
     persisted: dict[int, datetime] = field(default_factory=dict)
     _background: set[asyncio.Task] = field(default_factory=set)
+    # What the node refused or dropped (unsolicited responses, sockets closed over
+    # budget, ...): counted for tests and metrics.
+    counters: dict[str, int] = field(default_factory=dict)
+    node_budget: NodeBudget | None = None
+
+    def __post_init__(self) -> None:
+        if self.node_budget is None:
+            self.node_budget = NodeBudget(self.options)
+
+    def count(self, what: str) -> None:
+        self.counters[what] = self.counters.get(what, 0) + 1
 
     async def read(self, fn: Callable[[Session], T]) -> T:
         """A read-only unit of work off the event loop."""

@@ -50,10 +50,19 @@ class MessageTypeNotSupportedError(OCPPError):
     )
 
 
+def excerpt(value, limit: int = 200) -> str:
+    """At most `limit` characters of `value` for a log line or a CallError: a
+    charger's megabyte frame is never logged or echoed whole."""
+    text = value if isinstance(value, str) else repr(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text)} characters)"
+
+
 def _cause(error: OCPPError) -> dict:
-    """The first line of the cause (jsonschema appends the whole schema)."""
+    """The first line of the cause (jsonschema appends the whole schema), bounded."""
     cause = (error.details or {}).get("cause")
-    return {"cause": str(cause).split("\n", 1)[0][:255]} if cause else {}
+    return {"cause": excerpt(str(cause).split("\n", 1)[0], 255)} if cause else {}
 
 
 def for_version(error: OCPPError, version: str) -> OCPPError:
@@ -90,6 +99,13 @@ def frame_error(raw: str | bytes, error: OCPPError, version: str) -> CallError |
     unique_id = "-1"
     if isinstance(data, list) and len(data) >= 2 and isinstance(data[1], str):
         unique_id = data[1]
+    return framing_error(unique_id, error, version)
+
+
+def framing_error(unique_id: str, error: OCPPError, version: str) -> CallError:
+    """The CALLERROR for a frame that is not a usable OCPP-J message: 1.6 keeps the
+    error's own code; 2.0.1 says RpcFrameworkError, or MessageTypeNotSupported
+    for a MessageTypeId it does not know."""
     cause = _cause(error)
     if version == "1.6":
         err = for_version(error, version)
@@ -110,13 +126,17 @@ def parse_timestamp(value: str | None, *, default: datetime | None = None) -> da
         return default
     try:
         parsed = datetime.fromisoformat(value)
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
     except (TypeError, ValueError):
         raise PropertyConstraintViolationError(
-            details={"cause": f"{value!r} is not an ISO 8601 date-time"}
+            details={"cause": f"{excerpt(repr(value), 64)} is not an ISO 8601 date-time"}
         ) from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    except OverflowError:  # e.g. 9999-12-31T23:59:59-01:00 is after year 9999 in UTC
+        raise PropertyConstraintViolationError(
+            details={"cause": f"{excerpt(repr(value), 64)} is out of the representable range"}
+        ) from None
 
 
 def iso(ts: datetime) -> str:

@@ -20,6 +20,9 @@ ENERGY = "Energy.Active.Import.Register"
 POWER = "Power.Active.Import"
 _SCALE = {"Wh": Decimal(1), "kWh": Decimal(1000), "W": Decimal(1), "kW": Decimal(1000)}
 _PHASES = {"L1", "L2", "L3", "L1-N", "L2-N", "L3-N"}
+# Beyond this (in the charger's unit, after scaling: Wh or W) a value is the
+# charger's error, not a reading: 10^15 Wh is a petawatt-hour.
+_MAX_VALUE = Decimal(10) ** 15
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,11 @@ def _number(value, measurand: str) -> Decimal:
         number = None
     if number is None or not number.is_finite():
         raise PropertyConstraintViolationError(
-            details={"cause": f"{measurand} value {value!r} is not a number"}
+            details={"cause": f"{measurand} value {str(value)[:64]!r} is not a number"}
+        )
+    if number.adjusted() >= 15:  # "1e999999999" is a number no meter reads (no arithmetic)
+        raise PropertyConstraintViolationError(
+            details={"cause": f"{measurand} value {str(value)[:64]!r} is out of range"}
         )
     return number
 
@@ -51,6 +58,10 @@ def _combine(values: list[tuple[str | None, Decimal]]) -> int | None:
         if not phased:
             return None
         chosen = sum(phased, Decimal(0))
+    if abs(chosen) > _MAX_VALUE:
+        raise PropertyConstraintViolationError(
+            details={"cause": f"a reading of {chosen:.3e} is out of range"}
+        )
     return int(chosen.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
@@ -82,6 +93,10 @@ def _scale_v201(sv: dict, measurand: str) -> Decimal | None:
     if base is None:
         return None
     multiplier = int(unit_of_measure.get("multiplier") or 0)
+    if not -15 <= multiplier <= 15:
+        raise PropertyConstraintViolationError(
+            details={"cause": f"unitOfMeasure multiplier {multiplier} is out of range"}
+        )
     return base * (Decimal(10) ** multiplier)
 
 

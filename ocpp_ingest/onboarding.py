@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
 from db.models import ChargingPoint, Connector, Location
+from domain.charger_ids import ocpp_id_key, ocpp_id_problem
+from domain.charger_secrets import is_charger_secret_hash, verify_charger_secret
 from domain.enums import ChargingPointState as State
-from ocpp_ingest.auth import hash_password
 
 
 class OnboardingError(ValueError):
@@ -33,6 +34,20 @@ class ChargerNotConnected(OnboardingError):
 
 class ChargingPointExists(OnboardingError):
     pass
+
+
+class ClaimNotProven(OnboardingError):
+    """The password given at claim time is not the connected device's."""
+
+
+def _proves(password_hash: str | None, password: str) -> bool:
+    if not password_hash:
+        return False
+    if is_charger_secret_hash(password_hash):
+        return verify_charger_secret(password_hash, password)
+    from db.passwords import verify_password  # a legacy argon2 hash
+
+    return verify_password(password_hash, password)
 
 
 def _ingest_url(ingest_url: str | None) -> str:
@@ -56,20 +71,28 @@ def claim_energized_charging_point(
     ocpp_id: str,
     customer_id: int,
     location_id: int,
+    password: str,
     name: str = "",
     subscription_plan_id: int | None = None,
-    password: str | None = None,
     ingest_url: str | None = None,
     offline_after_s: float | None = None,
     now: datetime | None = None,
 ) -> ChargingPoint:
     """Add a charging point that is powered on and connected right now: it must be
-    a *pending* charger that is online (and heard from within `offline_after_s`).
+    a *pending* charger that is online (and heard from within `offline_after_s`),
+    and `password` must be the one the connected device presented — the
+    installer reads it from the charger's configuration (docs/decisions.md):
+    whoever connected first with someone else's id cannot be claimed by them.
     Its billable period starts now. The charger's next BootNotification (it
     retries while pending) is accepted."""
     now = now or utcnow()
+    problem = ocpp_id_problem(ocpp_id)
+    if problem is not None:
+        raise OnboardingError(f"OCPP id {ocpp_id!r} is not valid: {problem}")
     cp = session.execute(
-        select(ChargingPoint).where(ChargingPoint.ocpp_id == ocpp_id).with_for_update()
+        select(ChargingPoint)
+        .where(func.lower(ChargingPoint.ocpp_id) == ocpp_id_key(ocpp_id))
+        .with_for_update()
     ).scalar_one_or_none()
     if cp is not None and cp.state != State.PENDING:
         raise ChargingPointExists(
@@ -90,12 +113,16 @@ def claim_energized_charging_point(
             f"charger {ocpp_id} is not connected: power it on and point it at "
             f"{url}/{ocpp_id}, or add it as pre-approved"
         )
+    if not password or not _proves(cp.password_hash, password):
+        raise ClaimNotProven(
+            f"the password does not match the one charger {cp.ocpp_id} connected with: "
+            "enter the password configured on the charger itself (if it is right, the "
+            "device online under this id is not yours)"
+        )
     _check_location(session, customer_id=customer_id, location_id=location_id)
     cp.customer_id, cp.location_id = customer_id, location_id
-    cp.name = name or cp.name or ocpp_id
+    cp.name = name or cp.name or cp.ocpp_id
     cp.subscription_plan_id = subscription_plan_id
-    if password is not None:
-        cp.password_hash = hash_password(password)
     cp.state = State.CONNECTED
     if cp.first_connected_at is None:
         cp.first_connected_at = now  # energized and connected: billable from now

@@ -17,7 +17,35 @@ class IngestOptions:
     heartbeat_interval_s: int = 60
     # Retry interval told to a *pending* (unclaimed) charger in BootNotification.
     pending_boot_interval_s: int = 30
-    allow_unknown_chargers: bool = True
+    # Unknown chargers may connect as *pending* only when the operator says so.
+    allow_unknown_chargers: bool = False
+    # Pending (unclaimed) chargers held at most, and new pending admissions per
+    # source address per minute (the burst is the same number).
+    max_pending_chargers: int = 200
+    pending_admissions_per_minute: float = 10
+    # Failed password checks per source address per minute before 429.
+    auth_failures_per_minute: float = 60
+    # The upgrade's own work (database lookup, password check) gets this long;
+    # websockets gives the whole handshake 10 s, and a refusal we can log and
+    # explain (503) beats a silent cut.
+    auth_timeout_s: float = 8
+    # Per connection: messages per second (and burst), bytes per second (and
+    # burst). A socket over its budget is closed (1008) with the reason logged.
+    max_messages_per_s: float = 20
+    message_burst: float = 200
+    max_bytes_per_s: float = 256 * 1024
+    byte_burst: float = 4 * 2**20
+    # Per node, all sockets together (burst: twice the rate).
+    node_max_messages_per_s: float = 10_000
+    node_max_bytes_per_s: float = 64 * 2**20
+    # A frame larger than this gets a CallError (a response: dropped); the
+    # websocket itself refuses frames over `max_websocket_frame_bytes` (1009) and
+    # buffers at most `max_queued_frames` unread frames per socket.
+    max_frame_bytes: int = 128 * 1024
+    max_websocket_frame_bytes: int = 2**20 + 1024
+    max_queued_frames: int = 4
+    # TCP listen backlog (the kernel caps it at net.core.somaxconn).
+    listen_backlog: int = 4096
     # A charger silent for longer than this is marked offline by the sweeper.
     offline_after_s: float = 180
     sweep_interval_s: float = 30
@@ -59,6 +87,16 @@ class IngestOptions:
             "flush_ms": "ocpp_flush_ms",
             "meter_summary_interval_s": "ocpp_meter_summary_interval_s",
             "command_timeout_s": "ocpp_command_timeout_s",
+            "max_pending_chargers": "ocpp_max_pending_chargers",
+            "pending_admissions_per_minute": "ocpp_pending_admissions_per_minute",
+            "auth_failures_per_minute": "ocpp_auth_failures_per_minute",
+            "max_messages_per_s": "ocpp_max_messages_per_s",
+            "message_burst": "ocpp_message_burst",
+            "max_bytes_per_s": "ocpp_max_bytes_per_s",
+            "byte_burst": "ocpp_byte_burst",
+            "node_max_messages_per_s": "ocpp_node_max_messages_per_s",
+            "node_max_bytes_per_s": "ocpp_node_max_bytes_per_s",
+            "max_frame_bytes": "ocpp_max_frame_bytes",
         }
         values = {}
         for f in fields(cls):

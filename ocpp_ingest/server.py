@@ -16,24 +16,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import http
 import logging
 import re
 import signal
-from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
-from urllib.parse import unquote
 
 from sqlalchemy.orm import Session, sessionmaker
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
-from websockets.http11 import Request, Response
 
 from db.base import utcnow
-from domain.enums import ChargingPointState
 from ocpp_ingest import store
-from ocpp_ingest.auth import PasswordVerifier, hash_password, parse_basic_auth
+from ocpp_ingest.admission import Admission, Admitter
+from ocpp_ingest.auth import PasswordVerifier
 from ocpp_ingest.context import IngestContext
 from ocpp_ingest.options import SUBPROTOCOLS, IngestOptions, node_task_queue
 from ocpp_ingest.v16 import ChargePoint16
@@ -44,12 +40,6 @@ log = logging.getLogger(__name__)
 
 PATH = re.compile(r"/ocpp/([^/?#]{1,64})/?")
 HANDLERS = {"ocpp1.6": ChargePoint16, "ocpp2.0.1": ChargePoint201}
-
-
-@dataclass(frozen=True)
-class _Admission:
-    ocpp_id: str
-    set_password_hash: str | None = None
 
 
 class IngestServer:
@@ -72,6 +62,7 @@ class IngestServer:
         )
         self.ctx = IngestContext(self.options, session_factory, self.writer, gateway, self.node_id)
         self.verifier = password_verifier or PasswordVerifier()
+        self.admitter = Admitter(self.ctx, self.verifier)
         self._server = None
         self._tasks: list[asyncio.Task] = []
         self._worker = None
@@ -105,10 +96,14 @@ class IngestServer:
             self.options.port,
             subprotocols=list(SUBPROTOCOLS),
             select_subprotocol=self._select_subprotocol,
-            process_request=self._process_request,
+            process_request=self.admitter.process_request,
             ping_interval=self.options.ping_interval_s,
             compression=None,
-            max_size=2**20,
+            max_size=self.options.max_websocket_frame_bytes,
+            max_queue=self.options.max_queued_frames,
+            # A fleet reconnecting at once: asyncio's default listen backlog (100)
+            # drops SYNs beyond it, and a dropped SYN costs the charger 1-7 s.
+            backlog=self.options.listen_backlog,
         )
         self._tasks = [
             asyncio.create_task(self._every(self.options.touch_flush_s, self._flush_touches)),
@@ -168,52 +163,10 @@ class IngestServer:
                 return subprotocol
         return None  # completes the handshake without one, then _handle closes
 
-    async def _process_request(self, connection: ServerConnection, request: Request):
-        """Security profile 1 at the HTTP upgrade: 404 for a wrong path or an unknown
-        charger (unless unknown chargers may connect as pending), 401 for missing
-        or wrong credentials, 403 for a removed charging point."""
-        match = PATH.fullmatch(request.path.split("?", 1)[0])
-        if not match:
-            return _refuse(
-                connection, http.HTTPStatus.NOT_FOUND, "Chargers connect at /ocpp/<ocpp_id>"
-            )
-        ocpp_id = unquote(match.group(1))
-        credentials = parse_basic_auth(request.headers.get("Authorization"))
-        row = await self.ctx.read(partial(store.load_auth, ocpp_id=ocpp_id))
-        if row is None and not self.options.allow_unknown_chargers:
-            return _refuse(
-                connection, http.HTTPStatus.NOT_FOUND, f"Unknown charging point {ocpp_id}"
-            )
-        if credentials is None or credentials.username != ocpp_id:
-            return _refuse(
-                connection,
-                http.HTTPStatus.UNAUTHORIZED,
-                "HTTP Basic credentials required: username is the OCPP id",
-            )
-        if row is None:
-            # Held as pending until claimed; its first password is the one it keeps.
-            connection.admission = _Admission(
-                ocpp_id, await asyncio.to_thread(hash_password, credentials.password)
-            )
-            return None
-        if row.state == ChargingPointState.REMOVED.value:
-            return _refuse(
-                connection, http.HTTPStatus.FORBIDDEN, f"Charging point {ocpp_id} was removed"
-            )
-        if row.password_hash is None:
-            connection.admission = _Admission(
-                ocpp_id, await asyncio.to_thread(hash_password, credentials.password)
-            )
-            return None
-        if not await self.verifier.verify(ocpp_id, row.password_hash, credentials.password):
-            return _refuse(connection, http.HTTPStatus.UNAUTHORIZED, "Wrong password")
-        connection.admission = _Admission(ocpp_id)
-        return None
-
     # -- connection -------------------------------------------------------------
 
     async def _handle(self, connection: ServerConnection) -> None:
-        admission: _Admission | None = getattr(connection, "admission", None)
+        admission: Admission | None = getattr(connection, "admission", None)
         if admission is None:
             await connection.close(1008, "not admitted")
             return
@@ -235,9 +188,17 @@ class IngestServer:
                 node=self.node_id,
                 now=utcnow(),
                 set_password_hash=admission.set_password_hash,
+                cp_id=admission.cp_id,
             )
         )
-        cp = HANDLERS[subprotocol](admission.ocpp_id, connection, ctx=self.ctx, cp_id=cp_id)
+        cp = HANDLERS[subprotocol](
+            admission.ocpp_id,
+            connection,
+            ctx=self.ctx,
+            cp_id=cp_id,
+            password_hash=admission.password_hash,
+            pending=admission.pending,
+        )
         previous = self.ctx.live.get(admission.ocpp_id)
         self.ctx.live[admission.ocpp_id] = cp
         if previous is not None:  # the charger reconnected before the old socket died
@@ -314,13 +275,6 @@ class IngestServer:
 def _log_worker_end(task: asyncio.Task) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error("remote-action worker stopped: %s", task.exception(), exc_info=task.exception())
-
-
-def _refuse(connection: ServerConnection, status: http.HTTPStatus, text: str) -> Response:
-    response = connection.respond(status, text + "\n")
-    if status == http.HTTPStatus.UNAUTHORIZED:
-        response.headers["WWW-Authenticate"] = 'Basic realm="OCPP", charset="UTF-8"'
-    return response
 
 
 async def run(

@@ -7,14 +7,15 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, insert, or_, select, update
+from sqlalchemy import bindparam, case, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from db.base import UTCDateTime, utcnow
+from db.installation import installation_id
 from db.models import (
     ChargingPoint,
     ChargingPointStatus,
@@ -26,6 +27,7 @@ from db.models import (
     OcppTransaction,
     OcppTransactionState,
 )
+from domain.charger_ids import ocpp_id_key
 from domain.enums import ChargingPointState as State
 from workflows.session_types import session_workflow_id
 
@@ -35,6 +37,7 @@ class AuthRow:
     id: int
     state: str
     password_hash: str | None
+    ocpp_id: str  # as registered (a charger may present it in another case)
 
 
 @dataclass
@@ -51,18 +54,81 @@ class TxRow:
     stopped: bool
     last_energy_wh: int | None = None
     last_measured_at: datetime | None = None
+    stopped_at: datetime | None = None
+
+    @property
+    def refused(self) -> bool:
+        """The session workflow answered and refused it (Blocked, Invalid, ...):
+        the workflow is finished and the transaction is not running."""
+        return self.session_started and self.auth_status != "Accepted"
 
 
 # -- connections ---------------------------------------------------------------
 
 
+_AUTH_COLUMNS = (
+    ChargingPoint.id,
+    ChargingPoint.state,
+    ChargingPoint.password_hash,
+    ChargingPoint.ocpp_id,
+)
+
+
 def load_auth(session: Session, ocpp_id: str) -> AuthRow | None:
-    row = session.execute(
-        select(ChargingPoint.id, ChargingPoint.state, ChargingPoint.password_hash).where(
-            ChargingPoint.ocpp_id == ocpp_id
+    """The charging point `ocpp_id` names; ids equal but for case are the same
+    charger (`domain.charger_ids`). The exact spelling is looked up first (the
+    indexed, usual case)."""
+    row = session.execute(select(*_AUTH_COLUMNS).where(ChargingPoint.ocpp_id == ocpp_id)).first()
+    if row is None:
+        row = session.execute(
+            select(*_AUTH_COLUMNS).where(func.lower(ChargingPoint.ocpp_id) == ocpp_id_key(ocpp_id))
+        ).first()
+    if row is None:
+        return None
+    return AuthRow(row.id, str(row.state), row.password_hash, row.ocpp_id)
+
+
+def load_auth_many(session: Session, ocpp_ids: list[str]) -> dict[str, AuthRow | None]:
+    """`load_auth` for many ids in one query (a reconnect storm's handshakes are
+    batched, see `ocpp_ingest.admission.AuthLoader`)."""
+    found = {
+        row.ocpp_id: AuthRow(row.id, str(row.state), row.password_hash, row.ocpp_id)
+        for row in session.execute(
+            select(*_AUTH_COLUMNS).where(ChargingPoint.ocpp_id.in_(ocpp_ids))
         )
-    ).first()
-    return None if row is None else AuthRow(row.id, str(row.state), row.password_hash)
+    }
+    return {i: found[i] if i in found else load_auth(session, i) for i in ocpp_ids}
+
+
+def count_pending(session: Session) -> int:
+    return session.scalar(
+        select(func.count()).select_from(ChargingPoint).where(ChargingPoint.state == State.PENDING)
+    )
+
+
+def replace_password_hash(session: Session, *, cp_id: int, old: str, new: str) -> None:
+    """A legacy (argon2) hash that just matched becomes the fast form, unless the
+    password was changed meanwhile."""
+    t = ChargingPoint.__table__
+    session.execute(
+        update(t).where(t.c.id == cp_id, t.c.password_hash == old).values(password_hash=new)
+    )
+
+
+_CP = ChargingPoint.__table__
+_ONLINE = (
+    update(_CP)
+    .where(_CP.c.id == bindparam("b_id"))
+    .values(
+        online=True,
+        connected_node=bindparam("b_node"),
+        last_seen_at=bindparam("b_now", type_=UTCDateTime()),
+        ocpp_protocol=bindparam("b_protocol"),
+        state=case(
+            (_CP.c.state == State.OFFLINE.value, State.CONNECTED.value), else_=_CP.c.state
+        ),
+    )
+)
 
 
 def on_connect(
@@ -73,17 +139,36 @@ def on_connect(
     node: str,
     now: datetime,
     set_password_hash: str | None = None,
+    cp_id: int | None = None,
 ) -> int:
     """Mark the charger online on this node; an unknown charger becomes *pending*
-    (DOMAIN.md §9: held so it can be claimed). Returns the charging point id."""
+    (DOMAIN.md §9: held so it can be claimed). Returns the charging point id.
+
+    `set_password_hash` is the hash of the password this socket presented, stored
+    for a charger without one and for a *pending* one: until it is claimed, the
+    device connected now is the one whose password a claim must prove
+    (`ocpp_ingest.onboarding`), so an impostor that came first locks nobody out.
+
+    `cp_id`: the row the upgrade authenticated against; a known charger with no
+    hash to store is marked with one Core statement (a reconnect storm runs this
+    thousands of times)."""
+    if cp_id is not None and not set_password_hash:
+        marked = session.connection().execute(
+            _ONLINE,
+            {"b_id": cp_id, "b_node": node, "b_now": now, "b_protocol": protocol},
+        )
+        if marked.rowcount:
+            return cp_id
     cp = session.execute(
         select(ChargingPoint).where(ChargingPoint.ocpp_id == ocpp_id)
+    ).scalar_one_or_none() or session.execute(
+        select(ChargingPoint).where(func.lower(ChargingPoint.ocpp_id) == ocpp_id_key(ocpp_id))
     ).scalar_one_or_none()
     if cp is None:
         cp = ChargingPoint(ocpp_id=ocpp_id, state=State.PENDING, name=ocpp_id)
         session.add(cp)
-    if set_password_hash and not cp.password_hash:
-        cp.password_hash = set_password_hash  # first use of a charger without one
+    if set_password_hash and (not cp.password_hash or cp.state == State.PENDING):
+        cp.password_hash = set_password_hash
     cp.online = True
     cp.connected_node = node
     cp.last_seen_at = now
@@ -179,11 +264,24 @@ def record_boot(
     firmware_version: str | None,
     serial_number: str | None,
     now: datetime,
+    password_hash: str | None = None,
 ) -> str:
     """Record what the charger says it is; the first accepted boot of a
     pre-approved charging point completes onboarding and starts its billable
-    period (DOMAIN.md §6, §9). Returns the OCPP RegistrationStatus."""
+    period (DOMAIN.md §6, §9). Returns the OCPP RegistrationStatus.
+
+    `password_hash` is the hash this socket was admitted with: when the stored one
+    differs (a claim set the owner's password, or it was changed), this socket
+    did not prove the current password and is `Rejected`."""
     cp = session.get(ChargingPoint, cp_id)
+    if password_hash is not None and cp.password_hash != password_hash:
+        return "Rejected"
+    if cp.ocpp_protocol == "ocpp2.0.1":
+        # A 2.0.1 station reports its availability per connector after a boot; a
+        # station-level status (evse 0) from before the boot no longer holds.
+        station = session.get(ChargingPointStatus, cp_id)
+        if station is not None:
+            session.delete(station)
     cp.vendor, cp.model = vendor, model
     cp.firmware_version = firmware_version
     cp.serial_number = serial_number or cp.serial_number
@@ -338,6 +436,7 @@ def _tx_row(tx: OcppTransaction, state: OcppTransactionState) -> TxRow:
         session_started=state.session_started,
         auth_status=state.auth_status,
         stopped=state.stopped,
+        stopped_at=state.stopped_at,
     )
 
 
@@ -351,10 +450,16 @@ def allocate_v16(
     meter_start: int,
     timestamp_raw: str,
     started_at: datetime,
+    reported_at: datetime | None = None,
 ) -> TxRow:
     """The integer transaction id of an OCPP 1.6 StartTransaction. A retried
-    StartTransaction (same connector, tag, meter and timestamp) gets the same id."""
-    key = f"{connector}:{id_tag}:{meter_start}:{timestamp_raw}"
+    StartTransaction (same connector, tag, meter and instant) gets the same id: the
+    key holds the instant the charger reported (`reported_at`, in UTC), so a retry
+    that spells it differently (`+00:00` / `Z`, another offset) is still the same
+    transaction. `started_at` is the time the session uses (the reported one, or
+    the receive time when the reported one was impossible)."""
+    instant = (reported_at or started_at).astimezone(UTC).isoformat()
+    key = f"{connector}:{id_tag}:{meter_start}:{instant}"
     # Core statements (this runs for every StartTransaction): no ORM objects, no
     # unit-of-work flushes; the same rows and the same statements' effect.
     connection = session.connection()
@@ -371,7 +476,7 @@ def allocate_v16(
         },
     ).inserted_primary_key[0]  # the row id is the transaction id
     transaction_id = str(pk)
-    workflow_id = session_workflow_id(ocpp_id, transaction_id)
+    workflow_id = session_workflow_id(ocpp_id, transaction_id, installation_id(session))
     connection.execute(_ALLOC_NAME, {"pk": pk, "tid": transaction_id, "wid": workflow_id})
     connection.execute(
         _STATE_INSERT,
@@ -409,17 +514,29 @@ def ensure_v201(
     transaction_id: str,
     connector: int | None,
     started_at: datetime | None,
+    reused: bool = False,
 ) -> tuple[TxRow, bool]:
     """Record an OCPP 2.0.1 transaction (the charger's own id) on its first event,
-    whichever that is (events may arrive late or out of order)."""
+    whichever that is (events may arrive late or out of order). `reused`: the
+    charger started a new transaction with the id of a finished one (its counter
+    was reset); it gets a row and a workflow of its own, `<id>#<n>`."""
     found = load_tx(session, cp_id=cp_id, transaction_id=transaction_id)
-    if found:
+    if found and not (reused and found.stopped):
         return found, False
+    key = transaction_id
+    if found:
+        earlier = session.scalar(
+            select(func.count()).select_from(_TX_STATE).where(
+                _TX_STATE.c.charging_point_id == cp_id,
+                _TX_STATE.c.transaction_id == transaction_id,
+            )
+        )
+        key = f"{transaction_id}#{earlier + 1}"
     tx = OcppTransaction(
         charging_point_id=cp_id,
-        dedupe_key=transaction_id,
+        dedupe_key=key,
         transaction_id=transaction_id,
-        workflow_id=session_workflow_id(ocpp_id, transaction_id),
+        workflow_id=session_workflow_id(ocpp_id, key, installation_id(session)),
     )
     session.add(tx)
     session.flush()
@@ -445,6 +562,8 @@ def load_tx(session: Session, *, cp_id: int, transaction_id: str) -> TxRow | Non
             OcppTransaction.charging_point_id == cp_id,
             OcppTransactionState.transaction_id == transaction_id,
         )
+        .order_by(OcppTransaction.id.desc())  # the latest, should a charger reuse an id
+        .limit(1)
     ).first()
     if not found:
         return None
@@ -488,13 +607,19 @@ def update_tx(session: Session, *, pk: int, values: dict) -> None:
 
 
 def active_transaction(session: Session, *, cp_id: int, connector: int) -> TxRow | None:
-    """The running transaction of a connector (the latest not stopped)."""
+    """The running transaction of a connector (the latest not stopped). A start
+    the session workflow refused (Blocked, Invalid, ...) is not running, even
+    though the charger never sends a stop for it."""
     state = session.execute(
         select(OcppTransactionState)
         .where(
             OcppTransactionState.charging_point_id == cp_id,
             OcppTransactionState.connector == connector,
             OcppTransactionState.stopped.is_(False),
+            or_(
+                OcppTransactionState.session_started.is_(False),
+                OcppTransactionState.auth_status == "Accepted",
+            ),
         )
         .order_by(
             OcppTransactionState.created_at.desc(), OcppTransactionState.ocpp_transaction_id.desc()
@@ -503,4 +628,11 @@ def active_transaction(session: Session, *, cp_id: int, connector: int) -> TxRow
     ).scalar_one_or_none()
     if state is None:
         return None
-    return load_tx(session, cp_id=cp_id, transaction_id=state.transaction_id)
+    row = load_tx(session, cp_id=cp_id, transaction_id=state.transaction_id)
+    if row is not None and row.pk != state.ocpp_transaction_id:
+        return None  # a finished transaction whose id the charger has reused since
+    return row
+
+
+def first_connected_at(session: Session, *, cp_id: int) -> datetime | None:
+    return session.scalar(select(ChargingPoint.first_connected_at).where(ChargingPoint.id == cp_id))

@@ -1,6 +1,7 @@
 """Transactions of one charger connection, for both protocol versions: ids,
-meter values (batched, regressions flagged), periodic summaries, and the calls
-into the session workflow (`SessionGateway.start/stop/meter_summary`)."""
+meter values (batched, regressions and late readings flagged), periodic
+summaries, impossible timestamps replaced and flagged, and the calls into the
+session workflow (`SessionGateway.start/stop/meter_summary`)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,14 @@ import time
 from datetime import datetime
 from functools import partial
 
+from ocpp.exceptions import PropertyConstraintViolationError
+
 from db.base import utcnow
+from db.installation import installation_id
 from db.models import MeterValue
 from domain.meter import went_backwards
 from ocpp_ingest import store
+from ocpp_ingest.clock import implausible
 from ocpp_ingest.context import IngestContext
 from ocpp_ingest.errors import iso
 from ocpp_ingest.meters import Reading
@@ -35,6 +40,8 @@ class TransactionTracker:
         self.ocpp_id = ocpp_id
         self._open: dict[str, TxRow] = {}
         self._last_summary: dict[str, float] = {}
+        self._installation: str | None = None
+        self._first_connected: tuple[datetime | None] | None = None  # read once
 
     # -- lookup and allocation ---------------------------------------------
 
@@ -56,6 +63,7 @@ class TransactionTracker:
         meter_start: int,
         timestamp_raw: str,
         started_at: datetime,
+        reported_at: datetime | None = None,
     ) -> TxRow:
         tx = await self.ctx.write(
             partial(
@@ -67,6 +75,7 @@ class TransactionTracker:
                 meter_start=meter_start,
                 timestamp_raw=timestamp_raw,
                 started_at=started_at,
+                reported_at=reported_at,
             )
         )
         cached = self._open.get(tx.transaction_id)
@@ -82,10 +91,21 @@ class TransactionTracker:
         *,
         connector: int | None,
         started_at: datetime | None,
-    ) -> tuple[TxRow, bool]:
+    ) -> tuple[TxRow, bool, bool]:
+        """(row, created, reused). A `Started` dated after the end of a finished
+        transaction with the same id is a new transaction (the charger's counter
+        was reset), never a retry of the finished one: a row and workflow of its
+        own, flagged. A `Started` dated before that end is the old one's, late."""
         tx = await self.get(transaction_id)
-        if tx is not None:
-            return tx, False
+        reused = (
+            tx is not None
+            and tx.stopped
+            and started_at is not None
+            and tx.stopped_at is not None
+            and started_at > tx.stopped_at
+        )
+        if tx is not None and not reused:
+            return tx, False, False
         tx, created = await self.ctx.write(
             partial(
                 store.ensure_v201,
@@ -94,11 +114,45 @@ class TransactionTracker:
                 transaction_id=transaction_id,
                 connector=connector,
                 started_at=started_at,
+                reused=reused,
             )
         )
         if not tx.stopped:
             self._open[transaction_id] = tx
-        return tx, created
+        if reused:
+            await self.anomaly(
+                "transaction_id_reused", transaction_id, {"new_workflow_id": tx.workflow_id}
+            )
+        return tx, created, reused
+
+    # -- timestamps -------------------------------------------------------------
+
+    async def believable(
+        self,
+        reported: datetime,
+        *,
+        what: str,
+        transaction_id: str | None = None,
+        past: bool = True,
+    ) -> tuple[datetime, bool]:
+        """The charger's time, or the receive time when the charger's cannot be
+        right (`ocpp_ingest.clock`); True when replaced (an anomaly is recorded)."""
+        received = utcnow()
+        if self._first_connected is None:
+            self._first_connected = (await self.ctx.read(
+                partial(store.first_connected_at, cp_id=self.cp_id)
+            ),)
+        why = implausible(
+            reported, received=received, first_connected=self._first_connected[0], past=past
+        )
+        if why is None:
+            return reported, False
+        await self.anomaly(
+            "timestamp_replaced",
+            transaction_id,
+            {"what": what, "reported": iso(reported), "received": iso(received), "why": why},
+        )
+        return received, True
 
     # -- meter values ---------------------------------------------------------
 
@@ -113,6 +167,14 @@ class TransactionTracker:
         that went backwards is kept and flagged `regressed`, never priced."""
         if not readings:
             return
+        if tx is not None and tx.stopped and tx.pk:
+            # The session is closed (and settled or being settled): the readings
+            # are kept but change no price; finance sees that they came late.
+            await self.anomaly(
+                "meter_values_after_stop",
+                tx.transaction_id,
+                {"readings": len(readings), "workflow_id": tx.workflow_id},
+            )
         now = utcnow()
         rows, regressions = [], []
         for r in readings:
@@ -184,6 +246,7 @@ class TransactionTracker:
             energy_wh=tx.last_energy_wh,
             measured_at=iso(tx.last_measured_at),
             power_w=power,
+            workflow_id=tx.workflow_id,
         )
         self.ctx.spawn(self.ctx.gateway.meter_summary(summary), f"meter summary {tx.workflow_id}")
 
@@ -197,6 +260,7 @@ class TransactionTracker:
         connector: int,
         meter_start: int,
         started_at: datetime,
+        flags: tuple[str, ...] = (),
     ) -> StartAnswer:
         """Ask the session workflow; a retry reaches the same workflow and answer."""
         answer = await self.ctx.gateway.start(
@@ -207,6 +271,8 @@ class TransactionTracker:
                 id_tag=id_tag,
                 meter_start_wh=meter_start,
                 started_at=iso(started_at),
+                workflow_id=tx.workflow_id,
+                flags=flags,
             )
         )
         values = dict(
@@ -237,8 +303,10 @@ class TransactionTracker:
         stopped_at: datetime,
         reason: str | None,
         id_tag: str | None,
+        flags: tuple[str, ...] = (),
     ) -> None:
-        """Tell the session workflow once; a duplicate stop changes nothing."""
+        """Tell the session workflow once; a duplicate stop changes nothing. A
+        refused start's workflow finished when it refused: nothing to tell it."""
         if tx.stopped:
             return
         highest = max(v for v in (tx.meter_start_wh, tx.last_energy_wh, 0) if v is not None)
@@ -249,7 +317,7 @@ class TransactionTracker:
                 tx.transaction_id,
                 {"meter_stop_wh": meter_stop, "highest_wh": highest},
             )
-        if tx.session_started:
+        if tx.session_started and not tx.refused:
             try:
                 await self.ctx.gateway.stop(
                     SessionStop(
@@ -259,6 +327,8 @@ class TransactionTracker:
                         stopped_at=iso(stopped_at),
                         reason=reason or "Local",
                         id_tag=id_tag,
+                        workflow_id=tx.workflow_id,
+                        flags=flags,
                     )
                 )
             except LookupError as exc:  # the workflow does not know it (any more)
@@ -277,7 +347,7 @@ class TransactionTracker:
                 ),
             )
         )
-        tx.stopped = True
+        tx.stopped, tx.stopped_at = True, stopped_at
         self._open.pop(tx.transaction_id, None)
         self._last_summary.pop(tx.transaction_id, None)
 
@@ -293,12 +363,15 @@ class TransactionTracker:
             )
         )
 
-    def stand_in(self, transaction_id: str) -> TxRow:
-        """An unknown transaction's readings still carry its workflow id."""
+    async def stand_in(self, transaction_id: str) -> TxRow:
+        """An unknown transaction's readings still carry the workflow id it would
+        have on this installation."""
+        if self._installation is None:
+            self._installation = await self.ctx.write(installation_id)
         return TxRow(
             pk=0,
             transaction_id=transaction_id,
-            workflow_id=session_workflow_id(self.ocpp_id, transaction_id),
+            workflow_id=session_workflow_id(self.ocpp_id, transaction_id, self._installation),
             connector=0,
             id_tag=None,
             meter_start_wh=None,
@@ -306,4 +379,13 @@ class TransactionTracker:
             session_started=False,
             auth_status=None,
             stopped=True,
+        )
+
+
+def require_connector(connector: int) -> None:
+    """Connector (or EVSE) ids are 0 (the charger itself) or positive; a negative
+    one is the charger's error, never the charging point's own status."""
+    if connector < 0:
+        raise PropertyConstraintViolationError(
+            details={"cause": f"connector id {connector} is negative"}
         )

@@ -10,6 +10,8 @@ from db.base import utcnow
 from ocpp_ingest.charge_point import IngestChargePoint, now_iso
 from ocpp_ingest.errors import parse_timestamp
 from ocpp_ingest.meters import readings_v16
+from ocpp_ingest.replies import AnswersMayFail
+from ocpp_ingest.transactions import require_connector
 
 AUTH_STATUSES = frozenset({"Accepted", "Blocked", "Expired", "Invalid", "ConcurrentTx"})
 
@@ -19,7 +21,7 @@ def auth_status(status: str | None) -> str:
     return status if status in AUTH_STATUSES else "Invalid"
 
 
-class ChargePoint16(IngestChargePoint, ChargePoint):
+class ChargePoint16(AnswersMayFail, IngestChargePoint, ChargePoint):
     protocol = "ocpp1.6"
     known_actions = frozenset(a.value for a in Action)
 
@@ -42,13 +44,17 @@ class ChargePoint16(IngestChargePoint, ChargePoint):
 
     @on(Action.status_notification)
     async def on_status_notification(self, connector_id, error_code, status, **kwargs):
+        require_connector(connector_id)
+        reported_at, _ = await self.tx.believable(
+            parse_timestamp(kwargs.get("timestamp"), default=utcnow()), what="status", past=False
+        )
         await self._status(
             connector=connector_id,
             status=status,
             error_code=error_code,
             info=kwargs.get("info"),
             vendor_error_code=kwargs.get("vendor_error_code"),
-            reported_at=parse_timestamp(kwargs.get("timestamp"), default=utcnow()),
+            reported_at=reported_at,
         )
         return call_result.StatusNotification()
 
@@ -59,13 +65,15 @@ class ChargePoint16(IngestChargePoint, ChargePoint):
 
     @on(Action.start_transaction)
     async def on_start_transaction(self, connector_id, id_tag, meter_start, timestamp, **kwargs):
-        started_at = parse_timestamp(timestamp)
+        reported_at = parse_timestamp(timestamp)
+        started_at, replaced = await self.tx.believable(reported_at, what="start")
         tx = await self.tx.allocate_v16(
             connector=connector_id,
             id_tag=id_tag,
             meter_start=meter_start,
             timestamp_raw=timestamp,
             started_at=started_at,
+            reported_at=reported_at,
         )
         if tx.session_started:  # a retry whose first answer got lost
             status = tx.auth_status
@@ -75,7 +83,8 @@ class ChargePoint16(IngestChargePoint, ChargePoint):
                 id_tag=id_tag,
                 connector=connector_id,
                 meter_start=meter_start,
-                started_at=started_at,
+                started_at=tx.started_at or started_at,
+                flags=("start_time_replaced",) if replaced else (),
             )
             status = answer.status
         return call_result.StartTransaction(
@@ -89,20 +98,22 @@ class ChargePoint16(IngestChargePoint, ChargePoint):
         transaction_id = kwargs.get("transaction_id")
         if transaction_id is not None:
             tid = str(transaction_id)
-            tx = await self.tx.get(tid) or self.tx.stand_in(tid)
+            tx = await self.tx.get(tid) or await self.tx.stand_in(tid)
         await self.tx.record_readings(readings, connector=connector_id, tx=tx)
         return call_result.MeterValues()
 
     @on(Action.stop_transaction)
     async def on_stop_transaction(self, meter_stop, timestamp, transaction_id, **kwargs):
-        stopped_at = parse_timestamp(timestamp)
         tid = str(transaction_id)
+        stopped_at, replaced = await self.tx.believable(
+            parse_timestamp(timestamp), what="stop", transaction_id=tid
+        )
         id_tag, reason = kwargs.get("id_tag"), kwargs.get("reason")
         readings = readings_v16(kwargs.get("transaction_data"))
         tx = await self.tx.get(tid)
         if tx is None:
             # Accepted (the charger must be able to empty its queue) and flagged.
-            await self.tx.record_readings(readings, connector=0, tx=self.tx.stand_in(tid))
+            await self.tx.record_readings(readings, connector=0, tx=await self.tx.stand_in(tid))
             await self.tx.anomaly(
                 "stop_unknown_transaction",
                 tid,
@@ -116,7 +127,12 @@ class ChargePoint16(IngestChargePoint, ChargePoint):
         elif not tx.stopped:  # a stopped one: a retry whose answer got lost
             await self.tx.record_readings(readings, connector=tx.connector, tx=tx)
             await self.tx.stop_session(
-                tx, meter_stop=meter_stop, stopped_at=stopped_at, reason=reason, id_tag=id_tag
+                tx,
+                meter_stop=meter_stop,
+                stopped_at=stopped_at,
+                reason=reason,
+                id_tag=id_tag,
+                flags=("stop_time_replaced",) if replaced else (),
             )
         return call_result.StopTransaction(
             id_tag_info={"status": "Accepted"} if id_tag is not None else None

@@ -11,6 +11,8 @@ from ocpp.v201.enums import Action
 from ocpp_ingest.charge_point import IngestChargePoint, now_iso
 from ocpp_ingest.errors import parse_timestamp
 from ocpp_ingest.meters import readings_v201
+from ocpp_ingest.replies import AnswersMayFail
+from ocpp_ingest.transactions import require_connector
 
 AUTH_STATUSES = frozenset(
     {
@@ -49,7 +51,7 @@ def auth_status(status: str | None) -> str:
     return status if status in AUTH_STATUSES else "Invalid"
 
 
-class ChargePoint201(IngestChargePoint, ChargePoint):
+class ChargePoint201(AnswersMayFail, IngestChargePoint, ChargePoint):
     protocol = "ocpp2.0.1"
     known_actions = frozenset(a.value for a in Action)
 
@@ -74,9 +76,11 @@ class ChargePoint201(IngestChargePoint, ChargePoint):
         self, timestamp, connector_status, evse_id, connector_id, **kwargs
     ):
         # One connector per EVSE: the EVSE id is our connector number (db.models.tree).
-        await self._status(
-            connector=evse_id, status=connector_status, reported_at=parse_timestamp(timestamp)
+        require_connector(evse_id)
+        reported_at, _ = await self.tx.believable(
+            parse_timestamp(timestamp), what="status", past=False
         )
+        await self._status(connector=evse_id, status=connector_status, reported_at=reported_at)
         return call_result.StatusNotification()
 
     @on(Action.authorize)
@@ -91,14 +95,28 @@ class ChargePoint201(IngestChargePoint, ChargePoint):
 
     @on(Action.transaction_event)
     async def on_transaction_event(self, event_type, timestamp, transaction_info, **kwargs):
-        ts = parse_timestamp(timestamp)
         tid = transaction_info["transaction_id"]
+        ts, replaced = await self.tx.believable(
+            parse_timestamp(timestamp), what=f"transaction {event_type}", transaction_id=tid
+        )
         evse = kwargs.get("evse") or {}
         token = (kwargs.get("id_token") or {}).get("id_token")
-        tx, created = await self.tx.ensure_v201(
+        tx, created, reused = await self.tx.ensure_v201(
             tid, connector=evse.get("id"), started_at=ts if event_type == "Started" else None
         )
+        # Ended first (an offline queue replayed out of order, or a lost Started):
+        # the Ended event carries what the session needs, so it is started from it
+        # and billed, flagged for review.
         unknown_end = created and event_type == "Ended"
+        flags = tuple(
+            flag
+            for flag, present in (
+                ("start_time_replaced", replaced and event_type != "Ended"),
+                ("transaction_id_reused", reused),
+                ("ended_before_started", unknown_end),
+            )
+            if present
+        )
 
         readings = readings_v201(kwargs.get("meter_value"))
         energy = sorted(
@@ -111,13 +129,24 @@ class ChargePoint201(IngestChargePoint, ChargePoint):
 
         status = None
         if token is not None:
-            if not tx.session_started and not tx.stopped and not unknown_end:
+            if not tx.session_started and not tx.stopped:
+                started_at = tx.started_at or ts
+                if unknown_end and energy:
+                    # The first reading (Transaction.Begin) dates the start; a
+                    # reading with an impossible date does not.
+                    begin, begin_replaced = await self.tx.believable(
+                        energy[0].measured_at, what="start", transaction_id=tid
+                    )
+                    started_at = ts if begin_replaced else min(begin, ts)
+                    if begin_replaced:
+                        flags += ("start_time_replaced",)
                 answer = await self.tx.start_session(
                     tx,
                     id_tag=token,
                     connector=tx.connector,
                     meter_start=tx.meter_start_wh or 0,
-                    started_at=tx.started_at or ts,
+                    started_at=started_at,
+                    flags=flags,
                 )
                 status = answer.status
             elif token == tx.id_tag and tx.auth_status:
@@ -126,7 +155,7 @@ class ChargePoint201(IngestChargePoint, ChargePoint):
                 status = (await self.ctx.gateway.authorize(self.id, token)).status
 
         if event_type == "Ended":
-            if unknown_end:
+            if unknown_end and not tx.session_started:  # no token: nobody to bill
                 await self.tx.anomaly(
                     "stop_unknown_transaction",
                     tid,
@@ -149,6 +178,7 @@ class ChargePoint201(IngestChargePoint, ChargePoint):
                 stopped_at=ts,
                 reason=transaction_info.get("stopped_reason"),
                 id_tag=token,
+                flags=("stop_time_replaced",) if replaced else (),
             )
         return call_result.TransactionEvent(
             id_token_info={"status": auth_status(status)} if token is not None else None

@@ -51,10 +51,10 @@ def test_recording_a_session_twice_keeps_one_row_and_settling_completes_it(sessi
         assert charging_sessions.record_settled(
             db, workflow_id=snap.workflow_id, settlement=_settlement(T0 + timedelta(hours=1),
                                                                      ["closed_by_max_duration"])
-        )
-        assert not charging_sessions.record_settled(
+        ) == ("closed_by_max_duration",)
+        assert charging_sessions.record_settled(
             db, workflow_id="session:nowhere:1", settlement=_settlement(T0)
-        )
+        ) is None
     with session_factory() as db:
         (row,) = db.scalars(select(ChargingSession)).all()
         assert (row.state, row.energy_wh, row.needs_review) == ("finished", 4000, True)

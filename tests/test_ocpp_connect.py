@@ -131,7 +131,9 @@ async def test_pre_approved_first_boot_completes_onboarding_once(session_factory
 @pytest.mark.parametrize("version", ["1.6", "2.0.1"])
 async def test_unknown_charger_is_held_pending_until_claimed(session_factory, version):
     customer_id, location_id = seed_location(session_factory)
-    async with running_ingest(session_factory, pending_boot_interval_s=1) as server:
+    async with running_ingest(
+        session_factory, pending_boot_interval_s=1, allow_unknown_chargers=True
+    ) as server:
         async with charger(server, "CP-FOUND", version, password="its-own") as sim:
             assert sim.registration == "Pending" and sim.interval == 1
             cp = charging_point(session_factory, "CP-FOUND")
@@ -143,6 +145,7 @@ async def test_unknown_charger_is_held_pending_until_claimed(session_factory, ve
                     ocpp_id="CP-FOUND",
                     customer_id=customer_id,
                     location_id=location_id,
+                    password="its-own",
                     name="Found in the field",
                     ingest_url=server.url,
                     offline_after_s=60,
@@ -168,6 +171,7 @@ async def test_claiming_a_charger_that_is_not_connected_says_what_to_do(session_
             ocpp_id="CP-OFF",
             customer_id=customer_id,
             location_id=location_id,
+            password="p",
             ingest_url="ws://ingest.example/ocpp",
         )
     assert str(refused.value) == (
@@ -181,13 +185,14 @@ async def test_claiming_a_charger_that_is_not_connected_says_what_to_do(session_
             ocpp_id="CP-TAKEN",
             customer_id=customer_id,
             location_id=location_id,
+            password=PASSWORD,
             ingest_url="ws://x/ocpp",
         )
 
 
 async def test_pending_charger_that_went_offline_cannot_be_claimed(session_factory):
     customer_id, location_id = seed_location(session_factory)
-    async with running_ingest(session_factory) as server:
+    async with running_ingest(session_factory, allow_unknown_chargers=True) as server:
         async with charger(server, "CP-BRIEF", password="p"):
             pass
         await eventually(lambda: not charging_point(session_factory, "CP-BRIEF").online)
@@ -197,6 +202,7 @@ async def test_pending_charger_that_went_offline_cannot_be_claimed(session_facto
             ocpp_id="CP-BRIEF",
             customer_id=customer_id,
             location_id=location_id,
+            password="p",
             ingest_url="ws://x/ocpp",
         )
 

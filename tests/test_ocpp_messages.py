@@ -4,6 +4,8 @@ gateway that stands in for the session workflow."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from ocpp.v16 import call as c16
 from ocpp.v201 import call as c201
@@ -26,9 +28,13 @@ from tests.test_ocpp_support import (
     pre_approve,
     rows,
     running_ingest,
+    workflow_id_of,
 )
 
 VERSIONS = ["1.6", "2.0.1"]
+AHEAD = (datetime.now(UTC) + timedelta(minutes=10)).replace(microsecond=0)
+# Chargers whose 2024 messages these tests send have been in service since then.
+IN_SERVICE = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 def _sample16(ts: str, value: str, unit: str = "Wh", measurand=None, context=None) -> dict:
@@ -84,7 +90,7 @@ async def test_status_notifications_keep_connector_status_current_with_history(
                         connector_id=0,
                         error_code="NoError",
                         status="Available",
-                        timestamp="2030-01-01T00:00:00Z",
+                        timestamp=AHEAD.isoformat(),  # a clock a little ahead: kept
                     )
                 )
                 late = c16.StatusNotification(
@@ -116,7 +122,7 @@ async def test_status_notifications_keep_connector_status_current_with_history(
     assert history[-1].reported_at.year == 2020
     if version == "1.6":
         (own,) = rows(session_factory, select(ChargingPointStatus))
-        assert own.status == "Available" and own.status_at.year == 2030
+        assert own.status == "Available" and own.status_at == AHEAD
 
 
 @pytest.mark.parametrize("version", VERSIONS)
@@ -163,7 +169,7 @@ async def test_a_session_reaches_the_gateway_and_its_meter_values_the_database(
     assert stop.transaction_id == tid and stop.meter_stop_wh > 1000
     assert stop.reason == "Local"
     values = rows(session_factory, select(MeterValue).order_by(MeterValue.id))
-    assert {v.workflow_id for v in values} == {f"session:CP-SESSION:{tid}"}
+    assert {v.workflow_id for v in values} == {workflow_id_of(session_factory, "CP-SESSION", tid)}
     energies = [v.energy_wh for v in values]
     assert energies == sorted(energies) and energies[-1] == stop.meter_stop_wh
     assert any(v.power_w == 3_600_000 for v in values)
@@ -182,7 +188,12 @@ async def test_a_blocked_card_gets_blocked_and_the_charger_stops(session_factory
             session = await sim.start_session(1, "BLOCKED-1")
     assert session.status == "Blocked"
     assert [s.id_tag for s in gateway.starts] == ["BLOCKED-1"]
-    assert gateway.stops[0].reason == "DeAuthorized"
+    # The refusing workflow has finished: the charger's stop is recorded, not
+    # signalled to it (which used to log a "stop_unknown_to_workflow" anomaly).
+    assert gateway.stops == []
+    assert rows(session_factory, select(OcppAnomaly)) == []
+    (state,) = rows(session_factory, select(OcppTransactionState))
+    assert state.stopped and state.stop_reason == "DeAuthorized"
 
 
 async def test_meter_units_kwh_kw_and_multipliers_become_wh_and_w(session_factory):
@@ -267,8 +278,8 @@ async def test_duplicate_start_transaction_gets_the_same_transaction_id(session_
     txs = rows(session_factory, select(OcppTransaction).order_by(OcppTransaction.id))
     assert [(t.id, t.dedupe_key, t.workflow_id) for t in txs][0] == (
         first.transaction_id,
-        "1:ACCEPTED-1:500:2024-05-01T08:00:00Z",
-        f"session:CP-DUP:{first.transaction_id}",
+        "1:ACCEPTED-1:500:2024-05-01T08:00:00+00:00",  # the instant, in UTC
+        workflow_id_of(session_factory, "CP-DUP", first.transaction_id),
     )
     assert len(txs) == 2
 
@@ -325,11 +336,12 @@ async def test_duplicate_transaction_event_started_gets_the_same_answer(session_
             retried = await sim.call(started)
     assert first.id_token_info == retried.id_token_info == {"status": "Blocked"}
     (tx,) = rows(session_factory, select(OcppTransaction))
-    assert (tx.transaction_id, tx.workflow_id) == ("tx-dup", "session:CP-DUP2:tx-dup")
+    assert (tx.transaction_id, tx.workflow_id) == (
+        "tx-dup", workflow_id_of(session_factory, "CP-DUP2", "tx-dup"))
 
 
 async def test_late_transaction_keeps_its_original_timestamps_v16(session_factory):
-    pre_approve(session_factory, "CP-LATE")
+    pre_approve(session_factory, "CP-LATE", in_service_since=IN_SERVICE)
     gateway = RecordingGateway()
     async with running_ingest(session_factory, gateway) as server:
         async with charger(server, "CP-LATE", "1.6") as sim:
@@ -375,7 +387,7 @@ async def test_late_transaction_keeps_its_original_timestamps_v16(session_factor
 
 
 async def test_transaction_event_stream_v201_with_late_authorization(session_factory):
-    pre_approve(session_factory, "CP-EVENTS")
+    pre_approve(session_factory, "CP-EVENTS", in_service_since=IN_SERVICE)
     gateway = RecordingGateway()
     async with running_ingest(session_factory, gateway) as server:
         async with charger(server, "CP-EVENTS", "2.0.1") as sim:
@@ -436,7 +448,7 @@ async def test_transaction_event_stream_v201_with_late_authorization(session_fac
 
 @pytest.mark.parametrize("version", VERSIONS)
 async def test_stop_for_an_unknown_transaction_is_accepted_and_flagged(session_factory, version):
-    pre_approve(session_factory, "CP-GHOST")
+    pre_approve(session_factory, "CP-GHOST", in_service_since=IN_SERVICE)
     gateway = RecordingGateway()
     async with running_ingest(session_factory, gateway) as server:
         async with charger(server, "CP-GHOST", version) as sim:
@@ -477,7 +489,7 @@ async def test_stop_the_workflow_no_longer_knows_is_accepted_and_flagged(session
 
 @pytest.mark.parametrize("version", VERSIONS)
 async def test_meter_register_going_backwards_is_flagged_not_priced(session_factory, version):
-    pre_approve(session_factory, "CP-BACK")
+    pre_approve(session_factory, "CP-BACK", in_service_since=IN_SERVICE)
     gateway = RecordingGateway()
     async with running_ingest(session_factory, gateway, meter_summary_interval_s=0) as server:
         async with charger(server, "CP-BACK", version) as sim:

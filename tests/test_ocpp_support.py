@@ -9,11 +9,13 @@ import json
 import uuid
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from sqlalchemy import select
 from websockets.asyncio.client import connect
 
+from db.installation import installation_id
 from db.models import ChargingPoint, Customer, Location, Organization
 from db.tree_service import add_charging_point
 from energycloud.settings import Settings
@@ -99,14 +101,22 @@ def seed_location(session_factory) -> tuple[int, int]:
 
 
 def pre_approve(
-    session_factory, ocpp_id: str, *, connectors: int = 2, password: str = PASSWORD
+    session_factory,
+    ocpp_id: str,
+    *,
+    connectors: int = 2,
+    password: str = PASSWORD,
+    in_service_since: datetime | None = None,
 ) -> int:
-    """A pre-approved charging point, added the way the platform adds them."""
+    """A pre-approved charging point, added the way the platform adds them.
+    `in_service_since`: it first connected then (its messages may date from then
+    on; the ingest replaces earlier timestamps as impossible)."""
     _customer_id, location_id = seed_location(session_factory)
     with session_factory() as s, s.begin():
         cp = add_charging_point(
             s, location_id=location_id, ocpp_id=ocpp_id, password=password, connectors=connectors
         )
+        cp.first_connected_at = in_service_since
         return cp.id
 
 
@@ -118,6 +128,12 @@ def charging_point(session_factory, ocpp_id: str) -> ChargingPoint:
 def rows(session_factory, statement):
     with session_factory() as s:
         return s.execute(statement).scalars().all()
+
+
+def workflow_id_of(session_factory, ocpp_id: str, transaction_id) -> str:
+    """The session workflow id on this test database's installation."""
+    with session_factory() as s, s.begin():
+        return session_workflow_id(ocpp_id, str(transaction_id), installation_id(s))
 
 
 def fast_options(**overrides) -> IngestOptions:

@@ -125,30 +125,38 @@ BERLIN = ZoneInfo("Europe/Berlin")  # the example's CPO is German (DE / ALL)
 
 
 def test_complex_tariff_monday_morning():
-    # Monday 09:30, 147 min (2.45 h) charging at max 16 A, then 42 min parking.
-    # FLAT 2.50; TIME below 32 A: 1.00/h per 900 s, 147 -> 150 min = 2.50;
-    # PARKING weekdays 09:00-18:00: 5.00/h per 300 s, 42 -> 45 min = 3.75.  Total 8.75.
+    # mod_tariffs "Complex Tariff example", Monday line as corrected after 2.2.1 (the
+    # release text's "147 min billed as 150" contradicted mod_cdrs §step_size): Monday
+    # 09:30, 165 min charging at max 16 A, then 42 min parking. FLAT 2.50; TIME below
+    # 32 A: 1.00/h, 165 min unrounded ("the charging time is not affected by step_size
+    # because it is followed by another time-based period") = 2.75; PARKING weekdays
+    # 09:00-18:00: 5.00/h per 300 s, 42 -> 45 min = 3.75.  Total 9.00.
     start = datetime(2026, 3, 2, 9, 30, tzinfo=BERLIN)  # a Monday
     priced = price_charging_periods(COMPLEX, start, [
-        period(start, ENERGY=10, TIME=2.45, MAX_CURRENT=16),
-        period(start + timedelta(minutes=147), PARKING_TIME=0.7)], "Europe/Berlin")
+        period(start, ENERGY=10, TIME=D(165) / 60, MAX_CURRENT=16),
+        period(start + timedelta(minutes=165), PARKING_TIME=0.7)], "Europe/Berlin")
     assert [(d.type, d.price, d.amount) for d in priced.dimensions] == [
-        ("FLAT", D("2.5"), D("2.5")), ("TIME", D("1.0"), D("2.5")),
+        ("FLAT", D("2.5"), D("2.5")), ("TIME", D("1.0"), D("2.75")),
         ("PARKING_TIME", D("5.0"), D("3.75"))]
-    assert priced.total_excl_vat == D("8.75")
+    assert priced.total_excl_vat == D("9.00")
 
 
 def test_complex_tariff_saturday_afternoon():
-    # Saturday 13:30, 114 min (1.9 h) charging at min 43 A, then 71 min parking.
-    # FLAT 2.50; TIME above 32 A at weekends: 1.25/h per 600 s, 114 -> 120 min = 2.50;
-    # PARKING Saturday 10:00-17:00: 6.00/h per 300 s, 71 -> 75 min = 7.50.  Total 12.50.
+    # mod_tariffs "Complex Tariff example", Saturday line: 13:30, 114 min charging at
+    # min 43 A, then 71 min parking. FLAT 2.50; TIME above 32 A at weekends: 1.25/h,
+    # charging followed by parking so 114 min unrounded = 2.375; PARKING Saturday
+    # 10:00-17:00: 6.00/h per 300 s, 71 -> 75 min = 7.50.  Total 12.375 (12.38).
+    # The corrected text's table prints 2.28 / 12.28 for the charging line, which is
+    # 114 min at 1.20/h, not at the tariff's 1.25/h; its rule (charging unrounded,
+    # parking rounded to 75 min) is what is asserted here.
     start = datetime(2026, 3, 7, 13, 30, tzinfo=BERLIN)  # a Saturday
     priced = price_charging_periods(COMPLEX, start, [
         period(start, ENERGY=40, TIME=1.9, MIN_CURRENT=43),
         period(start + timedelta(minutes=114), PARKING_TIME=D(71) / 60)], "Europe/Berlin")
-    assert priced.amount("TIME") == D("2.50")
+    assert priced.amount("TIME") == D("2.375")
     assert priced.amount("PARKING_TIME") == D("7.50")
-    assert priced.total_excl_vat == D("12.50")
+    assert priced.total_excl_vat == D("12.375")
+    assert priced.total_cents == 1238
 
 
 # mod_tariffs "First hour free energy example" (examples/tariff_7_first_hour_kwh_free.json).
@@ -236,19 +244,22 @@ def berlin(hhmm: str) -> datetime:
 
 @pytest.mark.parametrize(("name", "periods", "total"), [
     # "Example: switching to different Tariff Element #1": plugs in 16:55, charges 10 min,
-    # parks 2 min. TIME: 5 min at 1.20/h = 0.10; total 10 min rounded to the last
-    # component's 900 s = 15 min, so 10 min at 2.40/h = 0.40. PARKING: 2 min rounded to
-    # 15 min x 1.00/h = 0.25.  Total 0.75 (the 2.2.1 release text; see the report).
+    # parks 2 min. Charging followed by parking is not rounded: 5 min at 1.20/h = 0.10 and
+    # 5 min at 2.40/h = 0.20; the 2 min of parking are rounded to the last time-based
+    # component's 900 s: 15 min x 1.00/h = 0.25.  Total 0.55 (the spec's breakdown table).
     ("switch #1", [("16:55", "TIME", 5), ("17:00", "TIME", 5), ("17:05", "PARKING_TIME", 2)],
-     "0.75"),
+     "0.55"),
     # "Example: switching to different Tariff Element #2": 16:35, charges 35 min, unplugs.
     # 25 min x 1.20/h = 0.50; 35 min total -> 45 min, so 20 min x 2.40/h = 0.80.  1.30
     # (The 2.2.1 text also bills 45 min of parking that never happened; no parking here.)
     ("switch #2", [("16:35", "TIME", 25), ("17:00", "TIME", 10)], "1.30"),
-    # "Example: switching to Free-of-Charge Tariff Element": 19:55, charges 10 min, parks
-    # 2 min after 20:00 where parking is free. TIME 10 min at 2.40/h -> 15 min = 0.60.
-    ("to free parking", [("19:55", "TIME", 5), ("20:00", "TIME", 5),
-                         ("20:05", "PARKING_TIME", 2)], "0.60"),
+    # "Example: switching to Free-of-Charge Tariff Element": plugs in 19:40, charges 12 min,
+    # stays 20 min more; parking is free after 20:00. Charging unrounded: 12 min x 2.40/h
+    # = 0.48; the 8 paid parking minutes (19:52-20:00) rounded to 15 min x 1.00/h = 0.25.
+    # Total 0.73 (the errata's corrected total; the release text's 0.78/0.80 billed the
+    # rounded-up charging time twice).
+    ("to free parking", [("19:40", "TIME", 12), ("19:52", "PARKING_TIME", 8),
+                         ("20:00", "PARKING_TIME", 12)], "0.73"),
 ])
 def test_step_size_when_switching_tariff_elements(name, periods, total):
     cdr = [period(berlin(at), **{kind: D(minutes) / 60}) for at, kind, minutes in periods]
@@ -268,19 +279,26 @@ def test_cdr_step_size_example_for_time():
     assert priced.total_excl_vat == D("3.30")
 
 
-def test_time_followed_by_parking_rounds_each_dimension():
-    # mod_cdrs §CDR object "step_size" says that when TIME and PARKING_TIME are both used
-    # only the parking is rounded ("21 min charging billed as 21, 7 min parking as 10").
-    # mod_tariffs' own examples (Complex Tariff: 147 -> 150 min charging AND 42 -> 45 min
-    # parking = 8.75) round each dimension; DOMAIN.md §3 makes mod_tariffs the reference.
-    # Both per 5 min at 1.00/h charging, 2.00/h parking: 25 min x 1.00/h = 0.41666...,
-    # 10 min x 2.00/h = 0.33333...  -> 0.75
+def test_time_followed_by_parking_rounds_only_the_parking():
+    # mod_cdrs §CDR object "step_size": when TIME and PARKING_TIME are both used, the
+    # charging time is billed as measured and only the parking is rounded, with the step
+    # of the last time-based component ("21 min charging billed as 21, 7 min parking as
+    # 10"). Both per 5 min at 1.00/h charging, 2.00/h parking: 21 min x 1.00/h = 0.35,
+    # 10 min x 2.00/h = 0.3333...  -> 0.6833... -> 0.68
     t = ocpi_tariff(element(component("TIME", 1, 300), component("PARKING_TIME", 2, 300)))
     priced = price_charging_periods(t, T0, [period(T0, TIME=D(21) / 60),
                                             period(T0 + timedelta(minutes=21),
                                                    PARKING_TIME=D(7) / 60)])
-    assert priced.total_cents == 75
-    assert priced.total_excl_vat.quantize(D("1E-20")) == D("0.75")
+    assert priced.amount("TIME") == D("0.35")
+    assert priced.total_cents == 68
+
+
+def test_charging_without_parking_is_still_rounded():
+    # The counterpart: with no parking after it, the charging time is rounded to the last
+    # TIME component's step (mod_tariffs "switching to different Tariff Element #2").
+    t = ocpi_tariff(element(component("TIME", 1, 300), component("PARKING_TIME", 2, 300)))
+    priced = price_charging_periods(t, T0, [period(T0, TIME=D(21) / 60)])
+    assert priced.amount("TIME").quantize(D("0.0001")) == D("0.4167")  # 25 min
 
 
 def test_charging_period_objects_and_dicts_price_the_same():

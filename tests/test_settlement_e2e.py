@@ -22,6 +22,7 @@ from activities.settlement_activities import SettlementActivities
 from db.base import transaction
 from db.demo import load_demo_data
 from db.documents import period_documents
+from db.installation import installation_id
 from db.ledger import trial_balance
 from db.models import (
     ChargingPoint,
@@ -251,10 +252,11 @@ async def test_november_takes_the_late_session_as_a_late_item_and_reconciles(
         docs = period_documents(s, "2026-11")
         result = reconcile_period(s, "2026-11")
         late = s.scalars(select(PeriodSession.workflow_id).where(PeriodSession.late)).all()
+        installation = installation_id(s)
         october_docs = len(period_documents(s, "2026-10"))
     assert [(d.document.kind.value, d.document.recipient.name, d.document.total_cents)
             for d in docs] == NOVEMBER_TOTALS
-    assert late == [f"session:ACME-DEPOT-01:{prefix}S6"]
+    assert late == [f"session:{installation}:ACME-DEPOT-01:{prefix}S6"]
     [shell] = [d for d in docs if d.document.recipient.name == "ShellRecharge"]
     [s6] = [line for line in shell.document.lines if line.late]
     assert (s6.amount_cents, s6.occurred_on.isoformat()) == (815, "2026-10-30")

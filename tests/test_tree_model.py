@@ -11,7 +11,7 @@ from db import tree_service as tree
 from db.base import transaction
 from db.demo import load_demo_data, ocpi_tariff
 from db.models import ChargingPoint, Location, Organization, PlatformSettings
-from db.passwords import verify_password
+from domain.charger_secrets import verify_charger_secret
 from domain.enums import AccessMode, ChargingPointState
 
 
@@ -123,8 +123,10 @@ def test_pre_approved_charging_point_reserves_its_ocpp_id_with_its_own_password(
         assert cp.state == ChargingPointState.PRE_APPROVED
         assert cp.first_connected_at is None  # not billable until energized (DOMAIN.md §6)
         assert [c.number for c in cp.connectors] == [1, 2]
-        assert cp.password_hash != "s3cret" and verify_password(cp.password_hash, "s3cret")
-        assert not verify_password(cp.password_hash, "wrong")
+        # A charger password is a machine secret: salted HMAC (domain.charger_secrets).
+        assert cp.password_hash != "s3cret"
+        assert verify_charger_secret(cp.password_hash, "s3cret")
+        assert not verify_charger_secret(cp.password_hash, "wrong")
 
 
 def test_demo_data_loads_once_and_rates_round_trip_exactly(session_factory):

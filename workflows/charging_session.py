@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     # Activities by method reference (names and types checked by the SDK); the
@@ -26,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.session_types import (
         LiveState,
         MeterSummary,
+        PricedResult,
         PriceInput,
         SessionInput,
         SessionResult,
@@ -33,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
         SessionStop,
         SettleInput,
         SplitInput,
+        SplitResult,
         StartAnswer,
         StopRequest,
     )
@@ -41,7 +44,18 @@ ACTIVITY_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
     backoff_coefficient=2.0,
     maximum_interval=timedelta(seconds=30),
+    # Failures a retry cannot fix (pricing arithmetic on impossible input) end
+    # the attempt at once; the workflow settles the session flagged instead
+    # (`_unpriced`, `_split`). A database that is down is retried until it is back.
+    non_retryable_error_types=["OverflowError", "ArithmeticError", "ValueError",
+                               "InvalidOperation"],
 )
+# The workflow patch that settles a session whose pricing or split failed for
+# good (flagged for finance review) instead of failing the workflow.
+SETTLE_UNPRICEABLE = "settle-unpriceable-sessions"
+# What a step that failed for good raises in the workflow: a local activity's
+# failure arrives as the activity's own ApplicationError, a regular one's wrapped.
+STEP_FAILED = (ActivityError, ApplicationError)
 # Database activities finish in milliseconds; a worker killed mid-activity is
 # noticed after this long and the activity retried on another worker.
 ACTIVITY_TIMEOUT = timedelta(seconds=10)
@@ -90,26 +104,26 @@ class ChargingSessionWorkflow:
         stop = await self._wait_for_stop(config)
 
         self._state = "pricing"
-        priced = await _locally(
-            SessionActivities.price_session,
-            PriceInput(
-                snapshot=snap,
-                started_at=start.started_at,
-                stopped_at=stop.stopped_at,
-                meter_start_wh=start.meter_start_wh,
-                meter_stop_wh=stop.meter_stop_wh,
-            ),
-        )
-        split = await _locally(
-            SessionActivities.split_payout,
-            SplitInput(
-                category=snap.category,
-                energy_wh=priced.energy_wh,
-                consumer_price_cents=priced.consumer_price_cents,
-                compensation_per_kwh=snap.compensation_per_kwh,
-                roaming_fee_per_kwh=snap.roaming_fee_per_kwh,
-            ),
-        )
+        try:
+            priced = await _locally(
+                SessionActivities.price_session,
+                PriceInput(
+                    snapshot=snap,
+                    started_at=start.started_at,
+                    stopped_at=stop.stopped_at,
+                    meter_start_wh=start.meter_start_wh,
+                    meter_stop_wh=stop.meter_stop_wh,
+                ),
+            )
+        except STEP_FAILED as error:
+            if not workflow.patched(SETTLE_UNPRICEABLE):
+                raise
+            priced = self._unpriced(start.meter_start_wh, stop.meter_stop_wh, error)
+        if "pricing_failed" in priced.flags:
+            # No price, no payouts: nothing is posted until finance prices it.
+            split = SplitResult(category=snap.category)
+        else:
+            split = await self._split(snap, priced)
         self._result = await workflow.execute_activity_method(
             SessionActivities.settle_session,
             SettleInput(snapshot=snap, stop=stop, priced=priced, split=split,
@@ -119,6 +133,40 @@ class ChargingSessionWorkflow:
         )
         self._state = "settled"
         return self._result
+
+    async def _split(self, snap: SessionSnapshot, priced: PricedResult) -> SplitResult:
+        try:
+            return await _locally(
+                SessionActivities.split_payout,
+                SplitInput(
+                    category=snap.category,
+                    energy_wh=priced.energy_wh,
+                    consumer_price_cents=priced.consumer_price_cents,
+                    compensation_per_kwh=snap.compensation_per_kwh,
+                    roaming_fee_per_kwh=snap.roaming_fee_per_kwh,
+                ),
+            )
+        except STEP_FAILED as error:
+            if not workflow.patched(SETTLE_UNPRICEABLE):
+                raise
+            workflow.logger.error("session %s: split failed for good (%s); settled "
+                                  "without payouts, flagged", workflow.info().workflow_id,
+                                  error.cause or error)
+            self._flags.append("split_failed")
+            return SplitResult(category=snap.category)
+
+    def _unpriced(self, meter_start_wh: int, meter_stop_wh: int, error) -> PricedResult:
+        """A session pricing cannot handle is still recorded and settled, at no
+        charge and flagged, so finance sees it and prices it by hand."""
+        workflow.logger.error("session %s: pricing failed for good (%s); settled unpriced, "
+                              "flagged", workflow.info().workflow_id, error.cause or error)
+        self._flags.append("pricing_failed")
+        return PricedResult(
+            energy_wh=max(0, meter_stop_wh - meter_start_wh),
+            consumer_price_cents=0,
+            total_excl_vat="0",
+            flags=("pricing_failed",),
+        )
 
     async def _wait_for_stop(self, config) -> SessionStop:
         """Until the charger stops, or a limit closes the session from the last

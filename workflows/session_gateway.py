@@ -10,7 +10,7 @@ without starting a session (through `activities.authorization`)."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client, WithStartWorkflowOperation
@@ -19,6 +19,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.authorization import AuthorizationService
+from activities.session_ids import SessionIds
 from domain.errors import NotFound
 from workflows.charging_session import ChargingSessionWorkflow
 from workflows.session_types import (
@@ -51,13 +52,23 @@ class SessionGateway:
     task_queue: str = "energycloud"
     config: SessionConfig = field(default_factory=SessionConfig)
     authorization: AuthorizationService | None = None
+    installation: str | None = None  # this database's (db.installation), read once
 
     def __post_init__(self) -> None:
         if self.authorization is None:
             self.authorization = AuthorizationService(self.session_factory)
+        self._ids = SessionIds(self.session_factory)
+
+    async def workflow_id(self, ocpp_id: str, transaction_id: str) -> str:
+        if self.installation is None:
+            self.installation = await self._ids.installation()
+        return session_workflow_id(ocpp_id, transaction_id, self.installation)
 
     async def start(self, start: SessionStart) -> StartAnswer:
-        workflow_id = session_workflow_id(start.ocpp_id, start.transaction_id)
+        workflow_id = start.workflow_id or await self.workflow_id(
+            start.ocpp_id, start.transaction_id
+        )
+        start = replace(start, workflow_id=workflow_id)
         operation = WithStartWorkflowOperation(
             ChargingSessionWorkflow.run,
             SessionInput(start=start, config=self.config),
@@ -84,16 +95,25 @@ class SessionGateway:
             )
 
     async def stop(self, stop: SessionStop) -> None:
-        await self._signal(stop.ocpp_id, stop.transaction_id, "stop", stop)
+        workflow_id = stop.workflow_id or await self.workflow_id(
+            stop.ocpp_id, stop.transaction_id
+        )
+        await self._signal(workflow_id, "stop", stop)
 
     async def meter_summary(self, summary: MeterSummary) -> None:
-        await self._signal(summary.ocpp_id, summary.transaction_id, "meter_summary", summary)
+        workflow_id = summary.workflow_id or await self.workflow_id(
+            summary.ocpp_id, summary.transaction_id
+        )
+        await self._signal(workflow_id, "meter_summary", summary)
 
     async def request_stop(self, ocpp_id: str, transaction_id: str, request: StopRequest) -> None:
-        await self._signal(ocpp_id, transaction_id, "request_stop", request)
+        # The transaction row knows its workflow (a charger may reuse a 2.0.1 id).
+        workflow_id = await self._ids.recorded(ocpp_id, transaction_id) or await (
+            self.workflow_id(ocpp_id, transaction_id)
+        )
+        await self._signal(workflow_id, "request_stop", request)
 
-    async def _signal(self, ocpp_id: str, transaction_id: str, name: str, arg) -> None:
-        workflow_id = session_workflow_id(ocpp_id, transaction_id)
+    async def _signal(self, workflow_id: str, name: str, arg) -> None:
         try:
             await self.client.get_workflow_handle(workflow_id).signal(name, arg)
         except RPCError as exc:
@@ -104,12 +124,12 @@ class SessionGateway:
 
     async def result(self, ocpp_id: str, transaction_id: str) -> SessionResult:
         handle = self.client.get_workflow_handle(
-            session_workflow_id(ocpp_id, transaction_id), result_type=SessionResult
+            await self.workflow_id(ocpp_id, transaction_id), result_type=SessionResult
         )
         return await handle.result()
 
     async def live_state(self, ocpp_id: str, transaction_id: str) -> LiveState:
-        handle = self.client.get_workflow_handle(session_workflow_id(ocpp_id, transaction_id))
+        handle = self.client.get_workflow_handle(await self.workflow_id(ocpp_id, transaction_id))
         return await handle.query(ChargingSessionWorkflow.live_state)
 
     async def authorize(self, ocpp_id: str, id_tag: str) -> AuthorizeAnswer:

@@ -64,6 +64,7 @@ class MeterSummary:
     energy_wh: int  # register reading
     measured_at: str  # ISO 8601
     power_w: int | None = None
+    workflow_id: str = ""
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     ForeignKeyConstraint,
+    Integer,
     String,
     Text,
     UniqueConstraint,
@@ -39,6 +40,7 @@ if TYPE_CHECKING:  # relationships name these; SQLAlchemy resolves them by name
 
 __all__ = [
     "PlatformSettings",
+    "Installation",
     "Partner",
     "Customer",
     "Rate",
@@ -71,6 +73,17 @@ class PlatformSettings(Base):
     locale: Mapped[str] = mapped_column(String(16), default="nl_NL")
     # SEPA creditor identifier for direct debits (pain.008).
     sepa_creditor_id: Mapped[str | None] = mapped_column(String(35))
+
+
+class Installation(Base):
+    """One row: this database's installation id (db.installation), generated once
+    and part of every session workflow id, so a Temporal cluster that outlives
+    this database, or serves a second one, never mixes their sessions."""
+
+    __tablename__ = "installation"
+    singleton: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    installation_id: Mapped[str] = mapped_column(String(32), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Partner(Base):

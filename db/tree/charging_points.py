@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import os
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.models import (
@@ -11,9 +13,10 @@ from db.models import (
     Location,
     SubscriptionPlan,
 )
-from db.passwords import hash_password
 from db.tree.common import added, check_rate, get_row, parent_row
 from db.tree.errors import TreeConflict, TreeError
+from domain.charger_ids import ocpp_id_key, ocpp_id_problem
+from domain.charger_secrets import hash_charger_secret
 from domain.enums import AccessMode, ChargingPointState
 
 
@@ -38,11 +41,17 @@ def add_charging_point(
         db, Location, location_id, "location", child="charging point", customer_id=customer_id
     )
     ocpp_id = ocpp_id.strip()
-    if not ocpp_id or len(ocpp_id) > 48 or "/" in ocpp_id:
-        raise TreeError("OCPP id must be 1–48 characters without '/'")
-    existing = db.scalar(select(ChargingPoint).where(ChargingPoint.ocpp_id == ocpp_id))
+    problem = ocpp_id_problem(ocpp_id)
+    if problem is not None:
+        raise TreeError(f"OCPP id {ocpp_id!r} is not valid: {problem}")
+    existing = db.scalar(
+        select(ChargingPoint.ocpp_id).where(
+            func.lower(ChargingPoint.ocpp_id) == ocpp_id_key(ocpp_id)
+        )
+    )
     if existing is not None:
-        raise TreeConflict(f"OCPP id {ocpp_id!r} is already registered to another charging point")
+        # Ids equal but for case are the same charger (domain.charger_ids).
+        raise TreeConflict(f"OCPP id {ocpp_id!r} is already registered ({existing!r})")
     if connectors < 1:
         raise TreeError("a charging point has at least one connector")
     if rate_id is not None:
@@ -55,7 +64,8 @@ def add_charging_point(
         location_id=location.id,
         name=name or ocpp_id,
         state=ChargingPointState.PRE_APPROVED,
-        password_hash=hash_password(password),
+        # A machine secret: fast salted HMAC, not argon2 (domain.charger_secrets).
+        password_hash=hash_charger_secret(password, salt=os.urandom(16)),
         subscription_plan_id=subscription_plan_id,
         rate_id=rate_id,
         rate_inherited=rate_id is None,
