@@ -24,7 +24,7 @@ from db.base import utcnow
 from db.document_codec import content_sha256, document_from_json
 from db.documents import as_issued, period_rows
 from db.models.documents import PERIOD_STATES, PeriodSession, SettlementPeriod
-from db.models.ledger import ENTRY_POSTED, LedgerEntry, LedgerPosting
+from db.models.ledger import ENTRY_POSTED, JournalEntryRow, LedgerPosting
 from domain.ledger import EntryKind
 from domain.reconciliation import Reconciliation, reconcile
 
@@ -104,14 +104,14 @@ def period_ledger(session: Session, period: str, *, currency: str = "EUR") -> di
     sessions = select(PeriodSession.workflow_id).where(PeriodSession.period == period)
     rows = session.execute(
         select(LedgerPosting.account, func.sum(LedgerPosting.amount_cents))
-        .join(LedgerEntry, LedgerEntry.id == LedgerPosting.entry_id)
+        .join(JournalEntryRow, JournalEntryRow.id == LedgerPosting.entry_id)
         .where(
-            LedgerEntry.status == ENTRY_POSTED,
-            LedgerEntry.currency == currency,
-            LedgerEntry.kind.not_in([str(k) for k in _CASH_KINDS]),
+            JournalEntryRow.status == ENTRY_POSTED,
+            JournalEntryRow.currency == currency,
+            JournalEntryRow.kind.not_in([str(k) for k in _CASH_KINDS]),
             or_(
-                LedgerEntry.idempotency_key.like(f"{period}:%"),
-                LedgerEntry.reference.in_(sessions),
+                JournalEntryRow.idempotency_key.like(f"{period}:%"),
+                JournalEntryRow.reference.in_(sessions),
             ),
         )
         .group_by(LedgerPosting.account)

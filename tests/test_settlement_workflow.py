@@ -16,7 +16,7 @@ from temporalio.client import WorkflowFailureError
 
 from db.base import transaction
 from db.demo import load_demo_data
-from db.models import ChargingPoint, IssuedDocumentRow, LedgerEntry, LedgerPosting, Organization
+from db.models import ChargingPoint, IssuedDocumentRow, JournalEntryRow, LedgerPosting, Organization
 from db.settlement_periods import reconcile_period
 from energycloud.demo_october import drive_october_sessions
 from tests.session_helpers import session_worker
@@ -55,7 +55,7 @@ def _numbers(factory) -> list[str]:
 
 def _entries(factory) -> int:
     with factory() as s:
-        return s.scalar(select(func.count()).select_from(LedgerEntry))
+        return s.scalar(select(func.count()).select_from(JournalEntryRow))
 
 
 async def test_a_worker_killed_at_each_step_resumes_without_a_second_number_or_posting(
@@ -243,8 +243,8 @@ async def test_a_posting_tampered_while_awaiting_approval_blocks_the_approval(
         with session_factory() as s:
             posting = s.scalar(
                 select(LedgerPosting.id)
-                .join(LedgerEntry, LedgerEntry.id == LedgerPosting.entry_id)
-                .where(LedgerEntry.idempotency_key == "2026-10:roaming_invoice:emsp:1:vat",
+                .join(JournalEntryRow, JournalEntryRow.id == LedgerPosting.entry_id)
+                .where(JournalEntryRow.idempotency_key == "2026-10:roaming_invoice:emsp:1:vat",
                        LedgerPosting.account == "receivable:emsp:1"))
         without_guards(
             session_factory, "ledger_postings", ["ledger_posting_update"],
