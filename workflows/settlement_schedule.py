@@ -17,8 +17,8 @@ from temporalio.client import (
     ScheduleSpec,
 )
 
-from workflows.monthly_settlement import MonthlySettlementLauncher
 from activities.settlement_messages import SettlementConfig, SettlementInput
+from workflows.monthly_settlement import MonthlySettlementLauncher
 
 log = logging.getLogger(__name__)
 

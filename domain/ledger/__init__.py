@@ -11,7 +11,7 @@ Design overview
   therefore carry positive balances; liabilities (payables, VAT) and revenue
   carry negative balances. The trial balance of the whole ledger sums to zero.
 * Every entry has an idempotency key derived from its cause: the session
-  workflow id plus the step (`session:<ocpp>:<tx>:ledger`), or the period plus
+  workflow id plus the step (`session:<installation>:<ocpp>:<tx>:ledger`), or the period plus
   the document (`2026-10:<document>:<step>`). Posting a key twice is a no-op.
 * Builders here are pure (no I/O, no clock) so workflows can call them; storing
   entries is `db/ledger.py`.
