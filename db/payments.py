@@ -23,7 +23,7 @@ from db.base import utcnow
 from db.ledger import post_entry
 from db.models import IssuedDocumentRow, Organization, SettlementPeriod
 from db.models.payments import BankStatementLine, InvoiceCollection, PayoutRow, ProviderPayment
-from domain.bank_statement import OpenItem, PspItem, StatementLine, match_line
+from domain.bank_statement import Match, OpenItem, PspItem, StatementLine, match_line
 from domain.documents import Direction
 from domain.ledger import (
     collection_entry,
@@ -230,10 +230,16 @@ def import_statement_lines(session: Session, *, statement_id: str,
         select(ProviderPayment).where(ProviderPayment.settlement_cents.is_not(None)))]
     matched, returned, unmatched, entries, new = [], [], [], 0, 0
     for line in lines:
-        seen = session.scalar(select(BankStatementLine.outcome).where(
+        seen = session.scalar(select(BankStatementLine).where(
             BankStatementLine.statement_id == statement_id,
             BankStatementLine.entry_ref == line.entry_ref))
         match = match_line(line, items, psp)
+        if seen is not None and seen.outcome == "unmatched" and match.outcome != "unmatched":
+            # Unmatched before (the webhook or the approval came later): match it now.
+            entries += _apply(session, statement_id, line, match)
+            seen.outcome, seen.matched = match.outcome, _matched(match)
+        elif seen is not None:
+            match = Match(seen.outcome) if seen.outcome == "unmatched" else match
         if seen is None:
             new += 1
             entries += _apply(session, statement_id, line, match)
@@ -242,9 +248,7 @@ def import_statement_lines(session: Session, *, statement_id: str,
                 booking_date=line.booking_date, amount_cents=line.amount_cents,
                 end_to_end_id=line.end_to_end_id, reference=line.reference[:500],
                 counterparty=line.counterparty[:200], return_reason=line.return_reason,
-                outcome=match.outcome,
-                matched=" ".join(match.item.numbers if match.item else
-                                 [p.payment_id for p in match.psp])[:500] or None))
+                outcome=match.outcome, matched=_matched(match)))
             session.flush()
         if match.outcome == "unmatched":
             unmatched.append(line)
@@ -315,6 +319,11 @@ def _apply(session: Session, statement_id: str, line: StatementLine, match) -> i
                                      settlement_cents=item.settlement_cents, reference=line_key)
             posted += post_entry(session, entry, occurred_at=now, reference=line_key).created
     return posted
+
+
+def _matched(match: Match) -> str | None:
+    return " ".join(match.item.numbers if match.item else
+                    [p.payment_id for p in match.psp])[:500] or None
 
 
 def _payout(session: Session, end_to_end_id: str) -> PayoutRow:

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from db.base import transaction
+from db.base import transaction, utcnow
+from db.ledger import post_entry
 from db.models.payments import InvoiceCollection
 from db.payments import record_psp_payment
+from domain.ledger import build_entry
 from settlement.payments.provider import (
     CollectionRequest,
     ProviderError,
@@ -102,9 +104,6 @@ def test_each_payment_state_moves_the_ledger_exactly_once(fake, session_factory)
     open_collection(session_factory, "INV-2026-000010", cents=4861)
     payment = provider.collect(CollectionRequest("INV-2026-000010", 4861, "Invoice", customer))
     with transaction(session_factory) as session:  # the invoice itself: Dr receivable
-        from db.ledger import post_entry
-        from domain.ledger import build_entry
-        from db.base import utcnow
         post_entry(session, build_entry("2026-10:inv10", "invoice", [
             ("receivable:org:1", 4861), ("revenue:subscriptions", -4861)]), occurred_at=utcnow())
 
