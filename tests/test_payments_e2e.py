@@ -12,7 +12,7 @@ pain.008, the failed payout is paid again once (never the paid ones)."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -128,8 +128,11 @@ async def test_a_returned_debit_is_collected_again_and_a_returned_payout_paid_on
     with session_factory() as s:
         flow = s.get(InvoiceCollection, debit.end_to_end_id)
         assert (flow.status, flow.failures, flow.last_reason) == ("failed", 1, "returned MD06")
-        overview = period_overview(s, "2026-10", today=date(2026, 11, 30))
-    assert overview.bounced_cents == 4188 and overview.overdue_cents == 4188 + shell_cents
+        due = max(c.due_date for c in s.scalars(select(InvoiceCollection)))
+        overview = period_overview(s, "2026-10", today=due + timedelta(days=1))
+    # Bounced: Acme's returned debit and VoltPartners' returned transfer.
+    assert overview.bounced_cents == 4188 + 945
+    assert overview.overdue_cents == overview.outstanding_cents == 4188 + shell_cents
 
     # The dunning retry: a new pain.008 with the same end-to-end id.
     retry = provider.collect(CollectionRequest(debit.end_to_end_id, 4188, "Invoice again",

@@ -42,6 +42,9 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
+    # Imported here by name so the sandbox knows the module: the converter
+    # resolves the dataclasses' (string) type hints in its namespace.
+    import activities.settlement_messages  # noqa: F401
     from activities.settlement_activities import SettlementActivities as Acts
     from workflows.settlement_types import (
         Approval,

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.base import transaction, utcnow
-from db.models import Organization, PlatformSettings
+from db.models import Organization, Partner, PlatformSettings
 from db.models.payments import InvoiceCollection, PayoutRow
 from db.payments import ImportResult, import_statement_lines, open_payouts
 from domain.payments import PspPayment
@@ -120,15 +120,21 @@ class SepaFilesProvider:
         """A pain.001 with a new attempt of each failed payout of `period`."""
         path = self.out_dir / f"payouts-{period}-retry-{utcnow():%Y%m%d%H%M%S}-pain.001.xml"
         with transaction(self.session_factory) as session:
-            failed = {p.payee_ref for p in session.scalars(select(PayoutRow).where(
-                PayoutRow.period == period, PayoutRow.status == "failed"))}
+            latest: dict[str, PayoutRow] = {}
+            for row in session.scalars(select(PayoutRow).where(PayoutRow.period == period)
+                                       .order_by(PayoutRow.attempt)):
+                latest[row.payee_ref] = row
+            # Only payees whose latest attempt failed: a sent or paid one is never paid again.
+            failed = {ref for ref, row in latest.items() if row.status == "failed"}
             rows = [r for r in open_payouts(session, period, method="pain.001",
                                             reference=str(path), retry_failed=True)
                     if r.payee_ref in failed and r.status == "sent"]
             if not rows:
                 return None, []
             own, _ = self._own(session)
+            # Master data now: a payee who corrected its IBAN is paid to the new one.
             ibans = {f"organization:{o.id}": o.iban for o in session.scalars(select(Organization))}
+            ibans |= {f"partner:{p.id}": p.iban for p in session.scalars(select(Partner))}
             xml = sepa.credit_transfer_file(
                 debtor=own, message_id=f"EC-{period}-RETRY-{rows[0].attempt}",
                 execution_date=execution_date,
