@@ -95,7 +95,7 @@ class BankStatementLine(Base):
     counterparty: Mapped[str | None] = mapped_column(String(200))
     return_reason: Mapped[str | None] = mapped_column(String(8))
     # matched (invoice or payout), returned, psp_settlement, unmatched
-    outcome: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str] = mapped_column(String(24))
     matched: Mapped[str | None] = mapped_column(String(500))  # document numbers / payment ids
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

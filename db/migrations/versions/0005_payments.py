@@ -39,7 +39,7 @@ def upgrade() -> None:
     sa.Column('reference', sa.String(length=500), nullable=True),
     sa.Column('counterparty', sa.String(length=200), nullable=True),
     sa.Column('return_reason', sa.String(length=8), nullable=True),
-    sa.Column('outcome', sa.String(length=16), nullable=False),
+    sa.Column('outcome', sa.String(length=24), nullable=False),
     sa.Column('matched', sa.String(length=500), nullable=True),
     sa.Column('created_at', UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_bank_statement_lines')),
