@@ -18,6 +18,7 @@ from settlement.payments.provider import (
     ProviderUnavailable,
     UnknownPayment,
 )
+from settlement.payments.refunds import refund_credit_note
 from tests.fake_mollie import FakeMollie, RunningFake
 from tests.payment_helpers import balances, open_collection, provider_for
 
@@ -142,3 +143,29 @@ def test_failed_and_expired_payments_move_no_money(fake, session_factory):
                                          invoice_number=number)
         assert (outcome.status, outcome.created_entries) == (status, 0)
     assert balances(session_factory) == {}
+
+
+def test_a_credit_note_is_refunded_once_and_posted_when_mollie_refunded_it(fake, session_factory):
+    provider = provider_for(fake)
+    customer, _ = _first_then_recurring(fake, provider)
+    open_collection(session_factory, "INV-2026-000030", cents=4861)
+    payment = provider.collect(CollectionRequest("INV-2026-000030", 4861, "Invoice", customer))
+    fake.set_status(payment.id, "paid")
+    with transaction(session_factory) as session:
+        post_entry(session, build_entry("2026-10:inv30", "invoice", [
+            ("receivable:org:1", 4861), ("revenue:subscriptions", -4861)]), occurred_at=utcnow())
+        post_entry(session, build_entry("2026-11:cn30", "credit note", [
+            ("revenue:subscriptions", 218), ("receivable:org:1", -218)]), occurred_at=utcnow())
+        record_psp_payment(session, provider.payment(payment.id), invoice_number="INV-2026-000030")
+    first = refund_credit_note(session_factory, provider, invoice_number="INV-2026-000030",
+                               credit_note_number="CN-2026-000001", amount_cents=218)
+    again = refund_credit_note(session_factory, provider, invoice_number="INV-2026-000030",
+                               credit_note_number="CN-2026-000001", amount_cents=218)
+    assert (first.created_entries, again.created_entries) == (0, 0)  # pending: not yet moved
+    assert len(fake.refunds[payment.id]) == 1  # the same key: one refund
+    fake.complete_refund(fake.refunds[payment.id][0]["id"])
+    with transaction(session_factory) as session:
+        outcome = record_psp_payment(session, provider.payment(payment.id))
+    assert (outcome.status, outcome.created_entries) == ("refunded", 1)
+    assert "receivable:org:1" not in balances(session_factory)
+    assert balances(session_factory)["clearing:psp"] == 4861 - 29 - 218
