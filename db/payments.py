@@ -279,9 +279,20 @@ def _apply(session: Session, statement_id: str, line: StatementLine, match) -> i
         entry = bank_entry(key=line_key, description=f"{match.outcome} {match.item.key} again",
                            account=party_account(flow, direction), amount_cents=line.amount_cents)
         posted += post_entry(session, entry, occurred_at=now, reference=match.item.key).created
+    documents = [] if retried else session.scalars(select(IssuedDocumentRow).where(
+        IssuedDocumentRow.number.in_(match.item.numbers))).all() if match.item else []
+    if match.outcome in ("collected", "paid_out") and not retried and not documents:
+        # A flow without issued documents of its own (recorded by hand): the line's entry.
+        flow_ref = (session.get(InvoiceCollection, match.item.key).recipient_ref
+                    if match.outcome == "collected" else _payout(session, match.item.key).payee_ref)
+        direction = (Direction.DUE_TO_PLATFORM if match.outcome == "collected"
+                     else Direction.PAID_BY_PLATFORM)
+        posted += post_entry(session, bank_entry(
+            key=line_key, description=f"{match.outcome} {match.item.key}",
+            account=party_account(flow_ref, direction), amount_cents=line.amount_cents),
+            occurred_at=now, reference=match.item.key).created
     if match.outcome in ("collected", "paid_out"):
-        for row in [] if retried else session.scalars(select(IssuedDocumentRow).where(
-                IssuedDocumentRow.number.in_(match.item.numbers))):
+        for row in documents:
             account = party_account(row.recipient_ref, row.direction)
             # The same keys as releasing the files: a released debit is not posted twice.
             entry = (collection_entry(period=row.period, document=row.document_key,
