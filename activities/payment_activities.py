@@ -17,7 +17,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.payment_messages import AttemptInput, AttemptResult, DunningInput
+from activities.payment_messages import (
+    AttemptInput,
+    AttemptResult,
+    DunningInput,
+    sepa_attempt_id,
+)
 from db.base import transaction
 from db.models import Organization
 from db.models.payments import InvoiceCollection, PaymentCustomer
@@ -58,7 +63,7 @@ class PaymentActivities:
                 method == PaymentMethod.SEPA_MANDATE and data.attempt == 1):
             # The period's pain.008 (or the debtor's own transfer) is attempt 1;
             # the bank statement says how it went.
-            return AttemptResult(data.number, method, "pending")
+            return AttemptResult(sepa_attempt_id(data.number, data.attempt), method, "pending")
         provider = self.providers.get("mollie" if method == PaymentMethod.MOLLIE else "sepa")
         if provider is None:
             raise ApplicationError(f"no {method} provider is configured", non_retryable=True)
@@ -77,6 +82,8 @@ class PaymentActivities:
             with transaction(self.session_factory) as session:
                 record_psp_payment(session, payment, invoice_number=data.number,
                                    attempt=data.attempt)
+        if method == PaymentMethod.SEPA_MANDATE:
+            return AttemptResult(sepa_attempt_id(data.number, data.attempt), method, "pending")
         return AttemptResult(payment.id, method, payment.status)
 
     def _customer(self, provider: PaymentProvider, org: Organization | None, ref: str) -> str:

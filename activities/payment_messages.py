@@ -12,6 +12,12 @@ def collection_workflow_id(number: str) -> str:
     return f"collection:{number}"
 
 
+def sepa_attempt_id(number: str, attempt: int) -> str:
+    """A direct debit attempt as the collection workflow knows it: every attempt
+    of a flow carries the same end-to-end id, so the attempt tells them apart."""
+    return f"{number}/{attempt}"
+
+
 @dataclass(frozen=True)
 class DunningConfig:
     """The dunning policy as data (domain.payments.DunningPolicy) plus how long a

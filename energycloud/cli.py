@@ -242,6 +242,24 @@ def bank_import(
 
 
 @app.command()
+def collect(
+    period: Annotated[str, typer.Option(help="The month, YYYY-MM (e.g. 2026-10).")],
+) -> None:
+    """Start the collection workflows of a settled, approved period: Mollie
+    payments and direct debits, with the dunning policy when they fail."""
+    from rich.console import Console
+
+    from domain.periods import parse_period
+    from energycloud.payments import collect as run_collect
+
+    try:
+        period = str(parse_period(period))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--period") from exc
+    raise typer.Exit(run_collect(_settings(), period, console=Console()))
+
+
+@app.command()
 def payments(
     period: Annotated[str, typer.Option(help="The month, YYYY-MM (e.g. 2026-10).")],
 ) -> None:

@@ -13,7 +13,7 @@ from rich.table import Table
 from db.base import make_engine, make_sessionmaker
 from energycloud.settings import Settings
 
-__all__ = ["import_statement_file", "payment_providers", "show_overview"]
+__all__ = ["collect", "import_statement_file", "payment_providers", "show_overview"]
 
 
 def payment_providers(settings: Settings, session_factory) -> dict:
@@ -43,12 +43,15 @@ def import_statement_file(settings: Settings, file: str, *, console: Console) ->
 
     engine = make_engine(settings.database_url)
     try:
-        provider = payment_providers(settings, make_sessionmaker(engine))["sepa"]
+        factory = make_sessionmaker(engine)
+        provider = payment_providers(settings, factory)["sepa"]
         try:
             result = provider.import_statement(Path(file).read_bytes())
         except (OSError, InvalidStatement) as exc:
             console.print(f"[red]{file} cannot be imported: {exc}[/red]")
             return 2
+        if result.matched or result.returned:
+            _tell_collections(settings, factory, result, console)
     finally:
         engine.dispose()
     console.print(f"Statement {result.statement_id}: {result.lines} lines, {result.new_lines} "
@@ -65,6 +68,52 @@ def import_statement_file(settings: Settings, file: str, *, console: Console) ->
                           _euro(line.amount_cents), line.counterparty, line.reference)
         console.print(table)
         return 1
+    return 0
+
+
+def _tell_collections(settings: Settings, factory, result, console: Console) -> None:
+    """The direct-debit collection workflows learn what the statement said (their
+    dunning continues); the import itself stands without Temporal."""
+    import asyncio
+
+    from energycloud.collections import signal_statement
+    from workflows.temporal_client import connect_temporal
+
+    async def tell() -> int:
+        client = await connect_temporal(settings.temporal_address, settings.temporal_namespace,
+                                        wait_s=0)
+        return await signal_statement(client, factory, result)
+
+    try:
+        told = asyncio.run(tell())
+    except Exception as exc:  # noqa: BLE001  (Temporal down: the import is done anyway)
+        console.print(f"[yellow]Collections not told (Temporal: {exc}); import again later "
+                      "to tell them.[/yellow]")
+        return
+    if told:
+        console.print(f"{told} direct-debit collection(s) told what the bank said.")
+
+
+def collect(settings: Settings, period: str, *, console: Console) -> int:
+    """Start the period's collection workflows (Mollie and direct debit)."""
+    import asyncio
+
+    from energycloud.collections import start_collections
+    from workflows.temporal_client import connect_temporal
+
+    engine = make_engine(settings.database_url)
+
+    async def run() -> list[str]:
+        client = await connect_temporal(settings.temporal_address, settings.temporal_namespace)
+        return await start_collections(client, make_sessionmaker(engine), period=period,
+                                       task_queue=settings.task_queue)
+
+    try:
+        started = asyncio.run(run())
+    finally:
+        engine.dispose()
+    console.print(f"{len(started)} collection workflow(s) started for {period}: "
+                  f"{', '.join(started) or 'none new'}")
     return 0
 
 

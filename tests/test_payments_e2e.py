@@ -96,7 +96,8 @@ async def test_october_is_collected_and_paid_out_from_the_bank_statement(
     statement = tmp_path / "camt053-2026-11-06.xml"
     statement.write_bytes(camt053("STMT-2026-11-06", iban, lines))
     env = {**os.environ, "DATABASE_URL": db_url, "SETTLEMENT_DIR": str(tmp_path / "cli"),
-           "COLUMNS": "200", "LOG_LEVEL": "warning"}
+           "COLUMNS": "200", "LOG_LEVEL": "warning",
+           "TEMPORAL_ADDRESS": temporal_client.service_client.config.target_host}
     code, out = await _cli(env, "bank-import", str(statement))
     assert code == 1, out  # one line matches nothing: finance must look
     for text in ("Statement STMT-2026-11-06: 6 lines, 6 new, 5 matched", "Not matched",
