@@ -24,9 +24,10 @@ from activities.payment_messages import (
     collection_workflow_id,
     sepa_attempt_id,
 )
+from db.bank_statements import ImportResult
 from db.base import transaction
 from db.models.payments import InvoiceCollection
-from db.payments import ImportResult, open_collections
+from db.payments import open_collections
 from domain.payments import PaymentMethod
 from workflows.invoice_collection import InvoiceCollectionWorkflow
 

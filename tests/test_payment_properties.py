@@ -13,10 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from db.bank_statements import import_statement_lines
 from db.base import transaction, utcnow
 from db.ledger import post_entry, trial_balance
 from db.models import JournalEntryRow, LedgerPosting
-from db.payments import import_statement_lines, record_psp_payment
+from db.payments import record_psp_payment
 from domain.bank_statement import StatementLine
 from domain.ledger import build_entry
 from domain.payments import PspChargeback, PspPayment

@@ -21,10 +21,11 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from db.bank_statements import ImportResult, import_statement_lines
 from db.base import transaction, utcnow
 from db.models import Organization, Partner, PlatformSettings
 from db.models.payments import InvoiceCollection, PayoutRow
-from db.payments import ImportResult, import_statement_lines, open_payouts
+from db.payments import open_payouts
 from domain.payments import PspPayment
 from settlement import sepa
 from settlement.payments.camt053 import parse_camt053
