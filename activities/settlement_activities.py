@@ -226,13 +226,20 @@ class SettlementActivities:
     def release_payouts(self, data: DecisionInput) -> None:
         """The approved payment files go to the bank (the documents in them, as
         the files step recorded), and the period's payouts are released."""
+        from db.payments import open_collections, open_payouts
         from settlement.payment_runs import release_payments
 
         step = StepInput(data.period, data.work_dir, data.run, data.supplementary)
-        payments = json.loads((run_dir(step) / "files" / "payments.json").read_text())
+        files = run_dir(step) / "files"
+        payments = json.loads((files / "payments.json").read_text())
         with transaction(self.session_factory) as session:
             created = release_payments(session, paid=payments["paid"],
                                        collected=payments["collected"])
+            # What finance will see move (or not) on the bank statement.
+            if not data.supplementary:
+                open_collections(session, data.period)
+                open_payouts(session, data.period, method="pain.001",
+                             reference=str(files / f"payouts-{data.period}-pain.001.xml"))
             advance(session, data.period, "payouts_released")
         activity.logger.info("%s: payouts released (%d entries)", data.period, created)
 

@@ -185,10 +185,14 @@ def api_command(
     import uvicorn
 
     from api.app import create_app
+    from energycloud.payments import payment_providers
 
     settings = _settings()
+    app = create_app(settings)
+    # The webhook route asks Mollie for a payment's state (None: it answers 503).
+    app.state.payment_provider = payment_providers(settings, None).get("mollie")
     uvicorn.run(
-        create_app(settings),
+        app,
         host=host or settings.api_host,
         port=port or settings.api_port,
         log_config=None,  # keep the process-wide logging set up above
@@ -222,6 +226,55 @@ def settle(
     code = asyncio.run(run_settle(_settings(), period, timeout_s=timeout_s, console=Console(),
                                   supplementary=supplementary))
     raise typer.Exit(code)
+
+
+@app.command("bank-import")
+def bank_import(
+    file: Annotated[str, typer.Argument(help="The bank's camt.053 statement (XML).")],
+) -> None:
+    """Import a camt.053 bank statement: match its lines to collections and
+    payouts, post the ledger, and list what matches nothing for finance."""
+    from rich.console import Console
+
+    from energycloud.payments import import_statement_file
+
+    raise typer.Exit(import_statement_file(_settings(), file, console=Console()))
+
+
+@app.command()
+def collect(
+    period: Annotated[str, typer.Option(help="The month, YYYY-MM (e.g. 2026-10).")],
+) -> None:
+    """Start the collection workflows of a settled, approved period: Mollie
+    payments and direct debits, with the dunning policy when they fail."""
+    from rich.console import Console
+
+    from domain.periods import parse_period
+    from energycloud.payments import collect as run_collect
+
+    try:
+        period = str(parse_period(period))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--period") from exc
+    raise typer.Exit(run_collect(_settings(), period, console=Console()))
+
+
+@app.command()
+def payments(
+    period: Annotated[str, typer.Option(help="The month, YYYY-MM (e.g. 2026-10).")],
+) -> None:
+    """What a period collected, what is outstanding and overdue, what was paid
+    out and what bounced."""
+    from rich.console import Console
+
+    from domain.periods import parse_period
+    from energycloud.payments import show_overview
+
+    try:
+        period = str(parse_period(period))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--period") from exc
+    raise typer.Exit(show_overview(_settings(), period, console=Console()))
 
 
 @app.command()

@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     # Settlement files: exports, settlement files, SEPA files and the PDFs
     # (default: <var_dir>/settlement).
     settlement_dir: Path | None = None
+    # Mollie (payment method "mollie"): the key only from the environment or
+    # .env, never the repository. Without a key, only the SEPA files are used.
+    mollie_api_key: str | None = None
+    mollie_api_base_url: str = "https://api.mollie.com"
+    mollie_webhook_url: str | None = None  # e.g. https://<host>/api/v1/webhooks/mollie
+    mollie_timeout_s: float = 10.0
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000

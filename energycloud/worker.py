@@ -46,7 +46,9 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -
     try:
         session_factory = make_sessionmaker(engine)
         workflows = all_workflows()
-        activities = all_activities(session_factory)
+        from energycloud.payments import payment_providers
+
+        activities = all_activities(session_factory, payment_providers(settings, session_factory))
         client = await connect_temporal(settings.temporal_address, settings.temporal_namespace)
         await _ensure_schedules(client, settings)
         if not workflows and not activities:

@@ -202,6 +202,8 @@ class Organization(Base):
     # A signed SEPA direct debit mandate: its invoices are collected by pain.008.
     sepa_mandate_id: Mapped[str | None] = mapped_column(String(35))
     sepa_mandate_signed_on: Mapped[date | None] = mapped_column(Date)
+    # sepa_mandate | mollie | bank_transfer; NULL: by mandate when it has one, else transfer.
+    payment_method: Mapped[str | None] = mapped_column(String(16))
     rate_id: Mapped[int | None] = mapped_column(ForeignKey("rates.id"))
     rate_inherited: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
