@@ -13,9 +13,22 @@ def all_workflows() -> list[type]:
     return [ChargingSessionWorkflow, MonthlySettlementWorkflow, MonthlySettlementLauncher]
 
 
-def all_activities(session_factory) -> list:
-    """Activity callables bound to a database session factory."""
+def all_activities(session_factory, *, mail=None, transport=None) -> list:
+    """Activity callables bound to a database session factory; documents are
+    mailed per `mail` (a mail.config.MailConfig from the entry point's settings;
+    without one, to an outbox in the system's temporary folder)."""
+    import tempfile
+    from pathlib import Path
+
+    from activities.delivery_activities import DeliveryActivities
     from activities.session_activities import SessionActivities
     from activities.settlement_activities import SettlementActivities
+    from mail.config import MailConfig
+    from mail.transport import build_transport
 
-    return SessionActivities(session_factory).all() + SettlementActivities(session_factory).all()
+    if mail is None:
+        mail = MailConfig(outbox_dir=str(Path(tempfile.gettempdir()) / "energycloud-outbox"))
+    delivery = DeliveryActivities(session_factory, config=mail,
+                                  transport=transport or build_transport(mail))
+    return (SessionActivities(session_factory).all() + SettlementActivities(session_factory).all()
+            + delivery.all())
