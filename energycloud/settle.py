@@ -140,6 +140,20 @@ def _summary(settings: Settings, period: str, progress: SettlementProgress, cons
         console.print(f"Waiting for finance: energycloud approve --period {period} --by <email>")
 
 
+def _deliveries(settings: Settings, progress: SettlementProgress, console) -> None:
+    sent = [d for d in progress.deliveries if d.endswith(" sent")]
+    console.print(f"Documents mailed: {len(sent)} of {len(progress.deliveries)}"
+                  + (f" (outbox: {settings.outbox_path})"
+                     if settings.mail_transport == "outbox" else ""), soft_wrap=True)
+    for line in progress.deliveries:
+        if not line.endswith(" sent"):
+            console.print(f"[red]not delivered: {line}[/red]")
+    for line in progress.undeliverable:
+        console.print(f"[red]no address: {line}[/red]", soft_wrap=True)
+    if len(sent) < len(progress.deliveries) or progress.undeliverable:
+        console.print("energycloud outbox --undeliverable lists them for finance.")
+
+
 async def decide(
     settings: Settings, period: str, *, by: str, reject_reason: str | None, timeout_s: float,
     console: Console, supplementary: int = 0,
@@ -166,6 +180,9 @@ async def decide(
         desc = await handle.describe()
         if desc.status == WorkflowExecutionStatus.COMPLETED:
             console.print(f"{period} approved by {by}: payouts released, period settled.")
+            state = await _progress(handle)
+            if state is not None:
+                _deliveries(settings, state, console)
             return EXIT_OK
         state = await _progress(handle)
         if state is not None and state.refused and by in state.refused:

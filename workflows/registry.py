@@ -8,9 +8,11 @@ from __future__ import annotations
 
 def all_workflows() -> list[type]:
     from workflows.charging_session import ChargingSessionWorkflow
+    from workflows.document_delivery import DocumentDeliveryWorkflow
     from workflows.monthly_settlement import MonthlySettlementLauncher, MonthlySettlementWorkflow
 
-    return [ChargingSessionWorkflow, MonthlySettlementWorkflow, MonthlySettlementLauncher]
+    return [ChargingSessionWorkflow, MonthlySettlementWorkflow, MonthlySettlementLauncher,
+            DocumentDeliveryWorkflow]
 
 
 def all_activities(session_factory, *, mail=None, transport=None) -> list:
