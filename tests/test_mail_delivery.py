@@ -7,6 +7,7 @@ sending again (a retry, a replay) sends nothing twice."""
 from __future__ import annotations
 
 import asyncio
+import signal
 from datetime import UTC, datetime
 
 import pytest
@@ -22,6 +23,7 @@ from energycloud.demo_october import drive_october_sessions
 from mail.transport import build_transport
 from tests.mail_helpers import html_body, pdf_attachment, smtp_sink, text_body
 from tests.session_helpers import session_worker
+from tests.test_session_durability import start_worker
 from tests.test_settlement_e2e import FIGURES, wait_for_step
 from workflows.monthly_settlement import MonthlySettlementWorkflow
 from workflows.settlement_types import Approval, SettlementConfig, SettlementInput
@@ -126,6 +128,18 @@ async def test_after_approval_every_document_reaches_its_recipient_in_its_partne
         assert (await acts.deliver_document(DeliverInput(key))).status == "sent"
         assert len(sink.to("finance@acme.example")) == 3
 
+        # An attempt that stopped during DATA (the row says `sending`) may have been
+        # received: an SMTP server cannot tell, so it is not sent again but shown.
+        with transaction(session_factory) as s:
+            row = request_resend(s, number="SB-2026-000003", by="finance@energycloud.example",
+                                 at=datetime.now(UTC))
+            row.status, key = "sending", row.key
+        outcome = await acts.deliver_document(DeliverInput(key))
+        assert outcome.status == "unconfirmed" and "may have arrived" in outcome.detail
+        assert len(sink.messages) == 6
+        with session_factory() as s:
+            assert [r.key for r in undeliverable(s)] == []  # SB-2026-000003/1 was sent
+
 
 async def test_a_refused_recipient_and_one_without_address_are_shown_to_finance(
     temporal_client, session_factory, task_queue, tmp_path
@@ -151,3 +165,54 @@ async def test_a_refused_recipient_and_one_without_address_are_shown_to_finance(
     assert listed["Jan de Vries"][0] == "failed_permanent"
     assert "550" in listed["Jan de Vries"][1] and "jan@acme.example" in listed["Jan de Vries"][1]
     assert listed["ShellRecharge"][0] == "no_address"
+
+
+async def test_a_worker_killed_while_sending_resumes_and_sends_nothing_twice(
+    temporal_client, session_factory, db_url, task_queue, tmp_path, monkeypatch
+):
+    load_demo_data(session_factory, password="pw")
+    async with session_worker(temporal_client, session_factory, task_queue):
+        await drive_october_sessions(temporal_client, session_factory, task_queue=task_queue,
+                                     prefix=f"{task_queue[-12:]}-")
+    address = temporal_client.service_client.config.target_host
+    config = SettlementConfig(reminder_after_s=3600, reminder_every_s=3600,
+                              activity_timeout_s=5, delivery_timeout_s=5,
+                              delivery_retry_initial_s=1, delivery_retry_max_s=2,
+                              delivery_give_up_s=120)
+    with smtp_sink(rcpt_delay_s=0.8) as sink:  # a slow server: the kill lands mid-sending
+        for name, value in (("MAIL_TRANSPORT", "smtp"), ("SMTP_HOST", "127.0.0.1"),
+                            ("SMTP_PORT", str(sink.port)), ("SMTP_SECURITY", "none")):
+            monkeypatch.setenv(name, value)
+        worker = start_worker(db_url, address, task_queue)
+        try:
+            handle = await temporal_client.start_workflow(
+                MonthlySettlementWorkflow.run, SettlementInput("2026-10", str(tmp_path), config),
+                id=f"settlement:2026-10:{task_queue}", task_queue=task_queue)
+            await wait_for_step(handle, "awaiting_approval")
+            approval = Approval("finance@energycloud.example", datetime.now(UTC).isoformat())
+            await handle.signal(MonthlySettlementWorkflow.approve, approval)
+            for _ in range(300):
+                if sink.messages:
+                    break
+                await asyncio.sleep(0.05)
+            assert 1 <= len(sink.messages) < 5
+        finally:
+            worker.send_signal(signal.SIGKILL)
+            worker.wait(timeout=10)
+        killed_at = len(sink.messages)
+        worker = start_worker(db_url, address, task_queue)
+        try:
+            result = await asyncio.wait_for(handle.result(), timeout=120)
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(timeout=30)
+        keys = [m["X-Energycloud-Delivery"] for m in sink.messages]
+    assert result.state == "settled"
+    assert killed_at < 5
+    assert len(keys) == len(set(keys)), f"sent twice: {keys}"
+    with session_factory() as s:
+        rows = deliveries(s, period="2026-10")
+    assert {r.key for r in rows if r.status == "sent"} <= set(keys)
+    # Everything arrived once; only a kill inside DATA itself could leave one unconfirmed.
+    assert all(r.status in ("sent", "unconfirmed") for r in rows)
+    assert len(keys) == 5
