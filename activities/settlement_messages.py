@@ -28,6 +28,13 @@ class SettlementConfig:
     reminder_every_s: int = 24 * 3600
     activity_timeout_s: int = 300  # a killed worker's activity is retried after this
     render_batch_size: int = 2  # documents per render activity (they run in parallel)
+    # Mailing the documents after approval: a temporary SMTP failure is retried
+    # with backoff from `delivery_retry_initial_s` up to `delivery_retry_max_s`
+    # apart, and given up (left visible to finance) after `delivery_give_up_s`.
+    delivery_timeout_s: int = 120
+    delivery_retry_initial_s: int = 10
+    delivery_retry_max_s: int = 600
+    delivery_give_up_s: int = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -156,6 +163,10 @@ class SettlementProgress:
     refused: str | None = None  # why the last approval was refused
     reconciliation: str | None = None
     files: tuple[str, ...] = ()
+    # After approval: each document's delivery ("<number>/1 sent") and the
+    # recipients without an address, listed for finance.
+    deliveries: tuple[str, ...] = ()
+    undeliverable: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -166,3 +177,31 @@ class SettlementResult:
     documents: tuple[DocumentSummary, ...]
     files: tuple[str, ...]
     runs: int
+
+
+# Mailing the documents after approval (activities/delivery_activities.py).
+@dataclass(frozen=True)
+class DeliveryPlanInput:
+    period: str
+    work_dir: str
+    run: int = 1
+    supplementary: int = 0
+    by: str = ""  # who approved: the first sends are on their behalf
+
+
+@dataclass(frozen=True)
+class DeliveryPlan:
+    keys: tuple[str, ...]  # deliveries to send (one activity each)
+    no_address: tuple[str, ...]  # "<number> <recipient>: why", listed for finance
+
+
+@dataclass(frozen=True)
+class DeliverInput:
+    key: str  # "<document number>/<n>"
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    key: str
+    status: str  # sent | failed_permanent | no_address | unconfirmed
+    detail: str = ""

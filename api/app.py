@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.deps import Settings, TemporalConnection
-from api.routes import ROUTERS, payment_webhooks
+from api.routes import ROUTERS, account_mail, payment_webhooks
 from api.version import platform_version
 from db.base import make_engine, make_sessionmaker
 
@@ -99,4 +99,5 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(payment_webhooks.router, prefix=API_PREFIX)
+    app.include_router(account_mail.router, prefix=API_PREFIX)
     return app

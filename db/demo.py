@@ -119,6 +119,7 @@ def _load(s: Session, pw: str) -> None:
         roaming_fee_per_kwh="0.05", subscription_kickback_percent="20",
         primary_color="#0b6e4f", secondary_color="#e8f5ee",
         support_email="support@voltpartners.example", support_phone="+31 20 123 4567",
+        billing_email="finance@voltpartners.example", logo_url="static:logos/voltpartners.svg",
         domain="laden.voltpartners.example", iban="NL44RABO0123456789",
         vat_id="NL123456789B01", vat_registered=True,
     )
@@ -199,6 +200,7 @@ def _load(s: Session, pw: str) -> None:
         roaming_fee_per_kwh="0.06", subscription_kickback_percent="15",
         primary_color="#1d4ed8", secondary_color="#eff6ff",
         support_email="help@chargeright.example", support_phone="+31 30 765 4321",
+        billing_email="billing@chargeright.example", logo_url="static:logos/chargeright.svg",
         domain="portal.chargeright.example", iban="NL48BUNQ2025550000",
         vat_id="NL987654321B01",
     )

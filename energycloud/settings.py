@@ -7,7 +7,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,6 +77,20 @@ class Settings(BaseSettings):
         65536, validation_alias=AliasChoices("argon2_memory_kib", "ec_argon2_memory_kib")
     )
 
+    # Outgoing mail (documents after approval, account mail). The embedded default
+    # writes .eml files to OUTBOX_DIR (default <var_dir>/outbox); MAIL_TRANSPORT=smtp
+    # sends through SMTP_HOST:SMTP_PORT (SMTP_SECURITY starttls | tls | none).
+    mail_transport: str = "outbox"
+    outbox_dir: Path | None = None
+    mail_from: str = "noreply@energycloud.example"
+    public_url: str = "http://127.0.0.1:8000"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 587
+    smtp_security: str = "starttls"
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout_s: float = 30.0
+
     secret_key: str = "change-me-in-production"
     demo_password: str = "demo"
 
@@ -90,6 +104,10 @@ class Settings(BaseSettings):
     def settlement_path(self) -> Path:
         return Path(self.settlement_dir or Path(self.var_dir) / "settlement")
 
+    @property
+    def outbox_path(self) -> Path:
+        return Path(self.outbox_dir or Path(self.var_dir) / "outbox")
+
 
 def configure_libraries(settings: Settings) -> None:
     """Hand the libraries the parameters they take from the entry point (they read
@@ -98,6 +116,21 @@ def configure_libraries(settings: Settings) -> None:
 
     passwords.configure(
         time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib
+    )
+
+
+def mail_config(settings: Settings):
+    """The mail layer's view of the settings (mail.config.MailConfig)."""
+    from mail.config import MailConfig
+
+    return MailConfig(
+        transport=settings.mail_transport, outbox_dir=str(settings.outbox_path),
+        from_address=settings.mail_from, public_url=settings.public_url,
+        smtp_host=settings.smtp_host, smtp_port=settings.smtp_port,
+        smtp_security=settings.smtp_security, smtp_user=settings.smtp_user,
+        smtp_password=(settings.smtp_password.get_secret_value()
+                       if settings.smtp_password else None),
+        smtp_timeout_s=settings.smtp_timeout_s,
     )
 
 

@@ -17,6 +17,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from db.base import make_engine, make_sessionmaker
+from db.mail_deliveries import undeliverable
 from db.models.documents import IssuedDocumentRow, SettlementPeriod
 from domain.money import format_cents
 from energycloud.settings import Settings
@@ -119,6 +120,9 @@ def _summary(settings: Settings, period: str, progress: SettlementProgress, cons
             state = session.scalar(
                 select(SettlementPeriod.state).where(SettlementPeriod.period == period)
             )
+            unmailed = [f"{r.document_number} {r.recipient_name}: {r.status} "
+                        f"({r.last_error or 'no detail'})"
+                        for r in undeliverable(session, period=period)]
     finally:
         engine.dispose()
     table = Table(title=f"Documents of {period} (period {state})")
@@ -136,8 +140,24 @@ def _summary(settings: Settings, period: str, progress: SettlementProgress, cons
         console.print(progress.reconciliation)
     for path in progress.files:
         console.print(f"file: {path}", soft_wrap=True)
+    for line in unmailed:  # for finance: fix the address, then energycloud resend
+        console.print(f"[red]not mailed: {line}[/red]", soft_wrap=True)
     if state == "awaiting_approval" and not progress.blocked:
         console.print(f"Waiting for finance: energycloud approve --period {period} --by <email>")
+
+
+def _deliveries(settings: Settings, progress: SettlementProgress, console) -> None:
+    sent = [d for d in progress.deliveries if d.endswith(" sent")]
+    console.print(f"Documents mailed: {len(sent)} of {len(progress.deliveries)}"
+                  + (f" (outbox: {settings.outbox_path})"
+                     if settings.mail_transport == "outbox" else ""), soft_wrap=True)
+    for line in progress.deliveries:
+        if not line.endswith(" sent"):
+            console.print(f"[red]not delivered: {line}[/red]")
+    for line in progress.undeliverable:
+        console.print(f"[red]no address: {line}[/red]", soft_wrap=True)
+    if len(sent) < len(progress.deliveries) or progress.undeliverable:
+        console.print("energycloud outbox --undeliverable lists them for finance.")
 
 
 async def decide(
@@ -166,6 +186,9 @@ async def decide(
         desc = await handle.describe()
         if desc.status == WorkflowExecutionStatus.COMPLETED:
             console.print(f"{period} approved by {by}: payouts released, period settled.")
+            state = await _progress(handle)
+            if state is not None:
+                _deliveries(settings, state, console)
             return EXIT_OK
         state = await _progress(handle)
         if state is not None and state.refused and by in state.refused:

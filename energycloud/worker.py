@@ -17,7 +17,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from db.base import make_engine, make_sessionmaker
-from energycloud.settings import Settings, configure_libraries
+from energycloud.settings import Settings, configure_libraries, mail_config
 from workflows.temporal_client import connect_temporal
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,11 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -
         workflows = all_workflows()
         from energycloud.payments import payment_providers
 
-        activities = all_activities(session_factory, payment_providers(settings, session_factory))
+        activities = all_activities(
+            session_factory,
+            payment_providers(settings, session_factory),
+            mail=mail_config(settings),
+        )
         client = await connect_temporal(settings.temporal_address, settings.temporal_namespace)
         await _ensure_schedules(client, settings)
         if not workflows and not activities:

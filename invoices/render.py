@@ -297,3 +297,13 @@ def _notes(doc: Document, self_billing: bool, labels: fmt.Labels) -> list[str]:
     if cross_border and any(line.section not in _PASS_THROUGH for line in zero_lines):
         notes.append(labels["note_reverse_charge"])
     return notes + list(doc.notes)
+
+
+def logo_bytes(logo_url: str | None) -> bytes | None:
+    """The SVG of a `static:logos/…` branding logo (for mail), or None."""
+    if not logo_url or not logo_url.startswith("static:"):
+        return None
+    path = (STATIC_DIR / logo_url.removeprefix("static:")).resolve()
+    if path.is_relative_to(STATIC_DIR) and path.is_file():
+        return path.read_bytes()
+    return None

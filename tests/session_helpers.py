@@ -19,13 +19,21 @@ from workflows.session_types import MeterSummary, SessionConfig, SessionStart, S
 
 
 @asynccontextmanager
-async def session_worker(client, session_factory, task_queue, config=None):
+async def session_worker(client, session_factory, task_queue, config=None, mail=None):
+    """`mail`: a MailConfig for the delivery activities (default: an outbox in a
+    fresh temporary folder)."""
+    import tempfile
+
+    from mail.config import MailConfig
+
+    if mail is None:
+        mail = MailConfig(outbox_dir=tempfile.mkdtemp(prefix="ec-outbox-"))
     with ThreadPoolExecutor(max_workers=8) as executor:
         async with Worker(
             client,
             task_queue=task_queue,
             workflows=all_workflows(),
-            activities=all_activities(session_factory),
+            activities=all_activities(session_factory, mail=mail),
             activity_executor=executor,
         ):
             yield SessionGateway(

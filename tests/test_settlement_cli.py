@@ -29,7 +29,7 @@ async def _cli(env: dict, *args: str) -> tuple[int, str]:
 
 
 async def test_settle_shows_the_documents_and_approve_settles_the_period(
-    temporal_client, session_factory, db_url, task_queue, tmp_path
+    temporal_client, session_factory, db_url, task_queue, tmp_path, monkeypatch
 ):
     if not db_url.startswith("sqlite"):
         pytest.skip("the CLI uses the fixed workflow id settlement:2026-10: one backend only")
@@ -38,6 +38,8 @@ async def test_settle_shows_the_documents_and_approve_settles_the_period(
         await drive_october_sessions(temporal_client, session_factory, task_queue=task_queue,
                                      prefix=f"{task_queue[-12:]}-")
     address = temporal_client.service_client.config.target_host
+    outbox = tmp_path / "outbox"
+    monkeypatch.setenv("OUTBOX_DIR", str(outbox))  # the worker's embedded outbox
     env = {**os.environ, "DATABASE_URL": db_url, "TEMPORAL_ADDRESS": address,
            "TASK_QUEUE": task_queue, "SETTLEMENT_DIR": str(tmp_path), "COLUMNS": "200",
            "LOG_LEVEL": "warning"}
@@ -58,6 +60,23 @@ async def test_settle_shows_the_documents_and_approve_settles_the_period(
                                "finance@energycloud.example")
         assert code == 0, out
         assert "payouts released, period settled" in out
+        assert "Documents mailed: 5 of 5" in out, out
+        # The outbox holds the five mails, each with its PDF.
+        assert len(list(outbox.glob("*.eml"))) == 5
+        code, out = await _cli(env, "outbox")
+        assert code == 0, out
+        for text in ("finance@acme.example", "billing@shellrecharge.example",
+                     "jan@acme.example", "finance@voltpartners.example",
+                     "INV-2026-000001.pdf", "VoltPartners Laadoplossingen", "5 messages"):
+            assert text in out, f"{text!r} not in:\n{out}"
+        code, out = await _cli(env, "outbox", "--show", "1")
+        assert code == 0 and "Reply-To:" in out and "Attachments:" in out, out
+        code, out = await _cli(env, "outbox", "--undeliverable")
+        assert code == 0 and "(0)" in out, out
+        code, out = await _cli(env, "resend", "--document", "INV-2026-000001", "--by",
+                               "finance@energycloud.example")
+        assert code == 0 and "INV-2026-000001/2: sent" in out, out
+        assert len(list(outbox.glob("*.eml"))) == 6
 
         code, out = await _cli(env, "settle", "--period", "2026-10")
         assert code == 0 and "period settled" in out, out

@@ -39,7 +39,7 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.exceptions import ActivityError, WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
     from activities.settlement_activities import SettlementActivities as Acts
@@ -47,6 +47,10 @@ with workflow.unsafe.imports_passed_through():
         Approval,
         ComputeResult,
         DecisionInput,
+        DeliverInput,
+        DeliveryOutcome,
+        DeliveryPlan,
+        DeliveryPlanInput,
         ExportResult,
         FilesResult,
         IssueResult,
@@ -85,6 +89,8 @@ class MonthlySettlementWorkflow:
         self._files: tuple[str, ...] = ()
         self._approval: Approval | None = None
         self._rejection: Rejection | None = None
+        self._deliveries: dict[str, str] = {}
+        self._undeliverable: tuple[str, ...] = ()
 
     @workflow.run
     async def run(self, data: SettlementInput) -> SettlementResult:
@@ -104,13 +110,56 @@ class MonthlySettlementWorkflow:
         decision_input = DecisionInput(data.period, self._approval.by, at, "", data.work_dir,
                                        self._run, data.supplementary)
         await self._activity(Acts.approve_period, decision_input, None, data)
+        delivering = None
+        # Workflows approved before documents were mailed replay without this step.
+        if workflow.patched("deliver-documents"):
+            # Alongside releasing the payouts: a mail server that is down delays
+            # the mail (retried with backoff), never the money.
+            delivering = asyncio.create_task(self._deliver(data, decision_input))
         self._step = "payouts_released"
         if not data.supplementary:  # a correction's credit notes are netted later
             await self._activity(Acts.release_payouts, decision_input, None, data)
         self._step = "settled"
-        return await self._activity(
+        result = await self._activity(
             Acts.settle_period, decision_input, SettlementResult, data
         )
+        if delivering is not None:
+            await delivering
+        return result
+
+    async def _deliver(self, data: SettlementInput, decision: DecisionInput) -> None:
+        """Mail every document of the run: one activity per document."""
+        # By name: the delivery activities' module (SMTP, templates) stays out of
+        # the workflow sandbox.
+        timeout = timedelta(seconds=data.config.activity_timeout_s)
+        plan = await workflow.execute_activity(
+            "plan_document_deliveries",
+            DeliveryPlanInput(data.period, data.work_dir, self._run, data.supplementary,
+                              decision.by),
+            result_type=DeliveryPlan, start_to_close_timeout=timeout, retry_policy=RETRY)
+        self._undeliverable = plan.no_address
+        self._deliveries = {key: "queued" for key in plan.keys}
+        await asyncio.gather(*(self._deliver_one(key, data) for key in plan.keys))
+        if "deliver" not in self._done:
+            self._done.append("deliver")
+
+    async def _deliver_one(self, key: str, data: SettlementInput) -> None:
+        c = data.config
+        try:
+            outcome = await workflow.execute_activity(
+                "deliver_document", DeliverInput(key), result_type=DeliveryOutcome,
+                start_to_close_timeout=timedelta(seconds=c.delivery_timeout_s),
+                schedule_to_close_timeout=timedelta(seconds=c.delivery_give_up_s),
+                retry_policy=RetryPolicy(
+                    initial_interval=timedelta(seconds=c.delivery_retry_initial_s),
+                    backoff_coefficient=2.0,
+                    maximum_interval=timedelta(seconds=c.delivery_retry_max_s),
+                ),
+            )
+            self._deliveries[key] = outcome.status
+        except ActivityError as exc:  # gave up: the delivery row keeps the last error
+            workflow.logger.warning("delivery %s given up: %s", key, exc.cause or exc)
+            self._deliveries[key] = "failed_temporary"
 
     async def _compute_and_issue(self, data: SettlementInput) -> bool:
         """One run up to awaiting approval; False when a supplementary run finds
@@ -226,6 +275,8 @@ class MonthlySettlementWorkflow:
             blocked=self._blocked, supplementary=self._supplementary,
             reminders=self._reminders, refused=self._refused,
             reconciliation=self._reconciliation, files=self._files,
+            deliveries=tuple(f"{k} {v}" for k, v in self._deliveries.items()),
+            undeliverable=self._undeliverable,
         )
 
 

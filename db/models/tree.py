@@ -103,6 +103,8 @@ class Partner(Base):
     secondary_color: Mapped[str] = mapped_column(String(7), default="#f2f2f2")
     support_email: Mapped[str | None] = mapped_column(String(200))
     support_phone: Mapped[str | None] = mapped_column(String(40))
+    # Where the partner's profit-share statements are mailed (finance, not support).
+    billing_email: Mapped[str | None] = mapped_column(String(200))
     domain: Mapped[str | None] = mapped_column(String(200), unique=True)
     # Money settings: one roaming fee per partner for all its customers (seed).
     roaming_fee_per_kwh: Mapped[Decimal] = mapped_column(DecimalText, default=Decimal("0"))
