@@ -9,14 +9,24 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, false, or_, select, true
 
 from db.models import (
+    ApiKey,
+    AuditEntry,
     ChargingCard,
     ChargingPoint,
+    ChargingPointStatus,
     ChargingSession,
+    Connector,
+    ConnectorStatusHistory,
     Customer,
+    Emsp,
     Location,
     Organization,
     Partner,
+    Rate,
+    RemoteCommand,
+    SubscriptionPlan,
     User,
+    WhitelistEntry,
 )
 from domain.enums import Role
 from domain.visibility import PARTNER_ROLES, PLATFORM_ROLES, Principal
@@ -65,6 +75,11 @@ def visible(model, principal: Principal) -> ColumnElement[bool]:
         if user_level:
             return Organization.id.in_(_organizations_of_user(principal))
         return _by_customer(Organization.customer_id, principal)
+    if model is User and principal.role in PARTNER_ROLES:
+        # The partner's own staff and its customers' users.
+        return or_(
+            User.partner_id == principal.partner_id, _by_customer(User.customer_id, principal)
+        )
     if model in (Location, User, ChargingSession):
         if user_level:
             return model.organization_id.in_(_organizations_of_user(principal))
@@ -84,6 +99,44 @@ def visible(model, principal: Principal) -> ColumnElement[bool]:
                 ChargingCard.organization_id.in_(_organizations_of_user(principal)),
             )
         return _by_customer(ChargingCard.customer_id, principal)
+    return _visible_beyond_tree(model, principal)
+
+
+def _visible_ids(model, principal: Principal):
+    return select(model.id).where(visible(model, principal)).scalar_subquery()
+
+
+def _visible_beyond_tree(model, principal: Principal) -> ColumnElement[bool]:
+    """Rows that hang off the tree (rates, connectors, audit entries, ...) for a
+    non-platform principal."""
+    if model is Rate:
+        # Platform rates (no customer) are shared; a customer's rates stay its own.
+        if principal.role in PARTNER_ROLES:
+            return or_(Rate.customer_id.is_(None), Rate.customer_id.in_(
+                _customers_of_partner(principal.partner_id)))
+        return or_(Rate.customer_id.is_(None), Rate.customer_id == principal.customer_id)
+    if model is SubscriptionPlan:
+        return true()  # the platform's catalogue, read by everyone, changed by the platform
+    if model is Emsp:
+        return false()  # roaming parties are the platform's business
+    if model in (Connector, ConnectorStatusHistory, ChargingPointStatus, RemoteCommand):
+        return model.charging_point_id.in_(_visible_ids(ChargingPoint, principal))
+    if model is WhitelistEntry:
+        return or_(
+            WhitelistEntry.location_id.in_(_visible_ids(Location, principal)),
+            WhitelistEntry.charging_point_id.in_(_visible_ids(ChargingPoint, principal)),
+        )
+    if model is AuditEntry:
+        if principal.role in PARTNER_ROLES:
+            return AuditEntry.partner_id == principal.partner_id
+        if principal.role == Role.CUSTOMER_USER:
+            return AuditEntry.organization_id.in_(_organizations_of_user(principal))
+        return AuditEntry.customer_id == principal.customer_id
+    if model is ApiKey:
+        if principal.role == Role.PARTNER_ADMIN:
+            return or_(ApiKey.partner_id == principal.partner_id,
+                       ApiKey.user_id == principal.user_id)
+        return ApiKey.user_id == principal.user_id
     raise TypeError(f"no visibility rule for {model.__name__}: add one before exposing it")
 
 
