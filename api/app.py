@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from api import docs, errors
 from api.deps import Settings, TemporalConnection
 from api.routes import ROUTERS, TAGS
+from api.services import ApiServices
 from api.version import platform_version
 from db.base import make_engine, make_sessionmaker
 
@@ -90,10 +91,12 @@ def create_app(
     settings: Settings,
     *,
     session_factory: sessionmaker[Session] | None = None,
+    services: ApiServices | None = None,
 ) -> FastAPI:
     """Build the API from the entry point's settings. Tests pass their own settings
-    and session factory. Refuses (InsecureSettings) the placeholder SECRET_KEY
-    outside the embedded demo."""
+    and session factory; `services` are what the API may not import itself
+    (remote actions, charger claims: api.services). Refuses (InsecureSettings)
+    the placeholder SECRET_KEY outside the embedded demo."""
     check_secret_key(settings)
     engine = None
     if session_factory is None:
@@ -119,6 +122,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.session_factory = session_factory
+    app.state.services = services or ApiServices()
     app.state.temporal = TemporalConnection(settings.temporal_address, settings.temporal_namespace)
     app.add_middleware(CatchErrors)
     errors.install(app)

@@ -12,6 +12,7 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
@@ -77,7 +78,20 @@ async def http_error(request: Request, exc: StarletteHTTPException) -> JSONRespo
     return error_response(exc.status_code, code, detail, headers=getattr(exc, "headers", None))
 
 
+async def database_refusal(request: Request, exc: DBAPIError) -> JSONResponse:
+    """The database refused a write the checks let through (a unique name taken by
+    a concurrent request, a value one backend cannot store): 409 / 422, never 500."""
+    log.warning("Database refused %s %s: %s", request.method, request.url.path, exc.orig)
+    if isinstance(exc, IntegrityError):
+        return error_response(409, "conflict", "This clashes with data that is already there"
+                              " (a name, id or link that must be unique or must exist).")
+    return error_response(422, "invalid", "A value cannot be stored: check lengths, numbers"
+                          " and characters.")
+
+
 def install(app: FastAPI) -> None:
+    app.add_exception_handler(IntegrityError, database_refusal)
+    app.add_exception_handler(DataError, database_refusal)
     app.add_exception_handler(DomainError, domain_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
