@@ -97,6 +97,13 @@ def recent_commands(scoped: Scoped, cp: ChargingPoint, limit: int = 8) -> list[R
     ))
 
 
+def source_sentence(effective) -> str:
+    """'Inherited from location Depot Noord' or 'Own setting of charging point X'
+    (domain.inheritance words it; the page starts it with a capital)."""
+    sentence = effective.describe("x").removeprefix("x: ")
+    return sentence[:1].upper() + sentence[1:]
+
+
 def effective_settings(cp: ChargingPoint) -> dict:
     if cp.location is None:
         return {}
@@ -104,11 +111,13 @@ def effective_settings(cp: ChargingPoint) -> dict:
     try:
         rate = rate_of(cp)
         result["rate"] = rate
+        result["rate_source"] = source_sentence(rate)
         result["rate_lines"] = tariff_lines(rate.value.tariff, rate.value.currency)
     except Invalid as exc:
         result["rate_problem"] = exc.message
     try:
         result["access"] = access_mode_of(cp)
+        result["access_source"] = source_sentence(result["access"])
     except Invalid as exc:
         result["access_problem"] = exc.message
     return result
@@ -164,17 +173,21 @@ async def remote_action(
         raise RemoteActionsUnavailable(
             "Remote actions are not available on this server: it runs without Temporal."
         )
-    scoped.db.rollback()  # no transaction held open while the charger answers
-    outcome = await actions.run(action, cp.id, connector, requested_by=scoped.caller.email)
+    cp_id, ocpp_id = cp.id, cp.ocpp_id
+    place = {"customer_id": cp.customer_id, "location_id": cp.location_id}
+    # No transaction held open while the charger answers (on SQLite it would be
+    # the write lock the ingest and RemoteActions need); no row touched until then.
+    scoped.db.rollback()
+    outcome = await actions.run(action, cp_id, connector, requested_by=scoped.caller.email)
     audit.record(
         scoped.db, principal=scoped.caller, action=f"remote_action.{action}",
-        object_type="charging_point", object_id=cp.id, before=None,
+        object_type="charging_point", object_id=cp_id, before=None,
         after={"connector": connector, "command_id": outcome.command_id,
                "status": outcome.status, "answer": outcome.answer},
-        place={"customer_id": cp.customer_id, "location_id": cp.location_id},
+        place=place,
     )
     scoped.db.commit()
-    log.info("%s ran %s on %s connector %s: %s", scoped.caller.email, action, cp.ocpp_id,
+    log.info("%s ran %s on %s connector %s: %s", scoped.caller.email, action, ocpp_id,
              connector, outcome.status)
-    return RedirectResponse(f"/charging-points/{cp.id}?command={outcome.command_id}",
+    return RedirectResponse(f"/charging-points/{cp_id}?command={outcome.command_id}",
                             status_code=303)

@@ -63,6 +63,6 @@ def energy_per_day_svg(days: list[tuple[date, int]], *, title: str) -> Markup:
                 f"{day.day}</text>"
             )
     parts.append(
-        f'<text x="{LEFT - 6}" y="{TOP - 2}" text-anchor="end" font-size="10">kWh</text></svg>'
+        f'<text x="{LEFT + 4}" y="{TOP + 10}" font-size="10">kWh</text></svg>'
     )
     return Markup("".join(parts))
