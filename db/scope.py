@@ -114,6 +114,18 @@ def _visible_beyond_tree(model, principal: Principal) -> ColumnElement[bool]:
         if principal.role in PARTNER_ROLES:
             return or_(Rate.customer_id.is_(None), Rate.customer_id.in_(
                 _customers_of_partner(principal.partner_id)))
+        if principal.role == Role.CUSTOMER_USER:
+            # An employee sees the rates its own organizations, locations and
+            # charging points use, not the whole customer's catalogue.
+            return or_(
+                Rate.customer_id.is_(None),
+                Rate.id.in_(select(Organization.rate_id).where(visible(Organization, principal))
+                            .scalar_subquery()),
+                Rate.id.in_(select(Location.rate_id).where(visible(Location, principal))
+                            .scalar_subquery()),
+                Rate.id.in_(select(ChargingPoint.rate_id)
+                            .where(visible(ChargingPoint, principal)).scalar_subquery()),
+            )
         return or_(Rate.customer_id.is_(None), Rate.customer_id == principal.customer_id)
     if model is SubscriptionPlan:
         return true()  # the platform's catalogue, read by everyone, changed by the platform
