@@ -1,7 +1,7 @@
 """Services the API uses but may not import (the ingest is its sibling layer):
 the process entry point (`energycloud api`, tests) hands them to `create_app`.
 
-* `remote_actions(client)` → an object with `async run(action, charging_point_id,
+* `remote_actions(client, session_factory)` → an object with `async run(action, charging_point_id,
   connector=None, *, requested_by)` returning an outcome with `command_id`,
   `status`, `ocpp_action`, `answer` (ocpp_ingest.remote_actions.RemoteActions).
 * `claim_charger(db, *, ocpp_id, customer_id, location_id, name, **proof)` → the

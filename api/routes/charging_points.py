@@ -182,9 +182,9 @@ async def _act(request: Request, scoped: ScopedQuery, cp_id: int,
     client = await get_temporal_client(request)
     place = {"customer_id": cp.customer_id, "location_id": cp.location_id}
     scoped.db.commit()  # end the read transaction: the action writes in its own sessions
+    actions = factory(client, request.app.state.session_factory)
     try:
-        outcome = await factory(client).run(action, cp.id, connector,
-                                            requested_by=scoped.caller.actor)
+        outcome = await actions.run(action, cp.id, connector, requested_by=scoped.caller.actor)
     except ValueError as exc:
         raise Invalid(str(exc), code="remote_action.invalid") from exc
     row = scoped.db.get(RemoteCommand, outcome.command_id)
