@@ -4,7 +4,7 @@ rate and access mode with where they come from, the sessions running on it, and
 the remote-action buttons at both levels with each command's recorded outcome.
 
 Remote actions go through the platform's `RemoteActions` service, which the
-process entry point (or a test) puts on `app.state.remote_actions`: the API does
+process entry point (or a test) hands to the app (`api.services`): the API does
 not import the OCPP ingest (the layers of docs/architecture.md)."""
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from __future__ import annotations
 import logging
 from typing import Annotated
 
-from fastapi import Depends, Form
+from fastapi import Depends, Form, HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from api.deps import PortalScopedQuery, require_csrf
+from api.deps import PortalScopedQuery, get_temporal_client, require_csrf
 from api.portal import queries
 from api.portal.render import page
 from api.portal.routing import portal_router
@@ -52,6 +52,15 @@ OUTCOME_SENTENCES = {
     "offline": "the charging point is not connected",
     "failed": "it could not be sent",
     "pending": "waiting for the charger",
+}
+
+
+LIFECYCLE = {
+    "pre_approved": "Pre-approved: waiting for its first connection",
+    "pending": "Connected, waiting to be claimed",
+    "connected": "Onboarded",
+    "offline": "Onboarded",
+    "removed": "Removed",
 }
 
 
@@ -131,6 +140,7 @@ def render_point(request: Request, scoped: Scoped, cp: ChargingPoint, *, notices
         live=queries.live_sessions(scoped, charging_point_id=cp.id), tone=queries.status_tone,
         point_actions=POINT_ACTIONS, connector_actions=CONNECTOR_ACTIONS,
         action_names=ACTION_NAMES, outcomes=OUTCOME_SENTENCES, notices=list(notices),
+        lifecycle=LIFECYCLE,
     )
 
 
@@ -168,11 +178,18 @@ async def remote_action(
                       f"{'a connector' if connector is not None else 'a charging point'}.")
     if connector is not None and connector not in {c.number for c in cp.connectors}:
         raise Invalid(f"{cp.ocpp_id} has no connector {connector}.")
-    actions = getattr(request.app.state, "remote_actions", None)
-    if actions is None:
+    services = getattr(request.app.state, "services", None)
+    if services is None or services.remote_actions is None:
         raise RemoteActionsUnavailable(
-            "Remote actions are not available on this server: it runs without Temporal."
+            "Remote actions are not available on this server: it runs without the OCPP ingest."
         )
+    try:
+        client = await get_temporal_client(request)
+    except HTTPException as exc:
+        raise RemoteActionsUnavailable(
+            "Remote actions are not available right now: Temporal cannot be reached."
+        ) from exc
+    actions = services.remote_actions(client)
     cp_id, ocpp_id = cp.id, cp.ocpp_id
     place = {"customer_id": cp.customer_id, "location_id": cp.location_id}
     # No transaction held open while the charger answers (on SQLite it would be

@@ -177,12 +177,16 @@ def add_charging_point(scoped: Scoped, form: FormData, request: Request):
     if plan_id is not None and scoped.db.get(SubscriptionPlan, plan_id) is None:
         raise Invalid("Choose a subscription plan from the list.")
     if form.get("mode") == "claim":
-        claim = getattr(request.app.state, "claim_charging_point", None)
+        services = getattr(request.app.state, "services", None)
+        claim = services.claim_charger if services is not None else None
         if claim is None:
             raise Invalid("Claiming a connected charger is not available on this server.")
+        proof = {"password": password}
+        if _text(form, "claim_code"):
+            proof["claim_code"] = _text(form, "claim_code")
         cp = claim(scoped.db, ocpp_id=ocpp_id, customer_id=location.customer_id,
                    location_id=location.id, name=_text(form, "name"),
-                   subscription_plan_id=plan_id, password=password)
+                   subscription_plan_id=plan_id, **proof)
     else:
         connectors = _int(form, "connectors") or 1
         cp = tree.add_charging_point(

@@ -42,11 +42,14 @@ class Node:
     children: list[Node] = field(default_factory=list)
     match: bool = False
 
-    def keep(self, q: str) -> bool:
-        """Prune to the nodes that match `q` and their ancestors."""
-        self.children = [c for c in self.children if c.keep(q)]
+    def keep(self, q: str, *, under_match: bool = False) -> bool:
+        """Prune to the nodes that match `q`, their ancestors and everything
+        under a match (a matching location shows its charging points)."""
         self.match = bool(q) and (q in self.label.lower() or q in self.detail.lower())
-        return self.match or bool(self.children)
+        kept = [c for c in self.children if c.keep(q, under_match=under_match or self.match)]
+        if not (self.match or under_match):
+            self.children = kept
+        return self.match or under_match or bool(self.children)
 
 
 def _point_badge(cp: ChargingPoint) -> tuple[str, str]:

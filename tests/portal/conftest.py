@@ -21,10 +21,12 @@ import pytest
 import uvicorn
 
 from api.app import create_app
+from api.services import ApiServices
 from db.base import make_engine, make_sessionmaker
 from db.demo import load_demo_data
 from db.schema import reset_schema
 from energycloud.settings import Settings
+from ocpp_ingest.onboarding import claim_energized_charging_point
 from ocpp_ingest.options import IngestOptions
 from ocpp_ingest.remote_actions import RemoteActions
 from ocpp_ingest.server import IngestServer
@@ -56,15 +58,18 @@ class Platform:
     ingest: IngestServer
 
     @asynccontextmanager
-    async def charger(self, ocpp_id: str, *, connectors: int = 2, **options):
-        """A simulated charger with the demo password, booted and connected."""
-        sim = SimulatedCharger(ocpp_id, PASSWORD, "1.6", self.ingest.url, connectors=connectors,
+    async def charger(self, ocpp_id: str, *, connectors: int = 2, password: str = PASSWORD,
+                      boot: bool = True, **options):
+        """A simulated charger (OCPP 1.6), connected and, with `boot`, booted and
+        reporting its connectors available."""
+        sim = SimulatedCharger(ocpp_id, password, "1.6", self.ingest.url, connectors=connectors,
                                response_timeout=10, **options)
         await sim.connect()
         try:
-            assert await sim.boot_until_accepted(timeout_s=15) == "Accepted"
-            for n in range(1, connectors + 1):
-                await sim.status(n, "Available")
+            if boot:
+                assert await sim.boot_until_accepted(timeout_s=15) == "Accepted"
+                for n in range(1, connectors + 1):
+                    await sim.status(n, "Available")
             yield sim
         finally:
             await sim.close()
@@ -86,17 +91,22 @@ async def platform(tmp_path_factory, temporal_env):
         ingest = IngestServer(
             Settings(), factory, gateway, queue, temporal_client=client,
             options=IngestOptions(port=0, meter_summary_interval_s=0.2, flush_ms=5,
-                                  command_timeout_s=5, touch_flush_s=0.05),
+                                  command_timeout_s=5, touch_flush_s=0.05,
+                                  pending_boot_interval_s=1),
         )
         async with ingest:
-            app = create_app(
-                Settings(database_url=url, temporal_address="127.0.0.1:1", secret_key=SECRET),
-                session_factory=factory,
-            )
             # What the platform entry point wires: remote actions through Temporal
-            # to the node holding the socket (this ingest's task queue).
-            app.state.remote_actions = RemoteActions(client, factory, timeout_s=8,
-                                                     gateway=gateway)
+            # to the node holding the socket, and claims of energized chargers.
+            services = ApiServices(
+                remote_actions=lambda temporal: RemoteActions(
+                    temporal, factory, timeout_s=8, gateway=gateway),
+                claim_charger=claim_energized_charging_point,
+            )
+            app = create_app(
+                Settings(database_url=url, secret_key=SECRET,
+                         temporal_address=client.service_client.config.target_host),
+                session_factory=factory, services=services,
+            )
             port = free_port()
             server = uvicorn.Server(uvicorn.Config(
                 app, host="127.0.0.1", port=port, log_level="warning",
