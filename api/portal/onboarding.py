@@ -104,6 +104,10 @@ def add_customer(scoped: Scoped, form: FormData):
         vat_registered=bool(_text(form, "vat_id")), iban=_text(form, "iban") or None,
         address=_text(form, "address") or None,
     )
+    # The customer itself is audited by the caller; what came with it here.
+    for kind, row in (("rate", rate), ("organization", org)):
+        audit.record(scoped.db, principal=scoped.caller, action="create", object_type=kind,
+                     object_id=row.id, before=None, after=audit.snapshot(row))
     return customer, org
 
 
