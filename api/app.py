@@ -127,7 +127,7 @@ def create_app(
     app.add_middleware(CatchErrors)
     errors.install(app)
     for router in ROUTERS:
-        app.include_router(router, prefix=API_PREFIX)
+        app.include_router(router, prefix=API_PREFIX, responses=errors.ERROR_RESPONSES)
     docs.install(app)
     portal_router = _portal_router()
     if portal_router is not None:

@@ -12,6 +12,7 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -25,8 +26,44 @@ STATUS_BY_CODE = {
     "auth.required": 401,
     "auth.login_refused": 401,
     "auth.login_throttled": 429,
+    "unavailable": 503,
 }
 INTERNAL = "Something went wrong on our side. The error was logged; please try again."
+
+
+class Problem(BaseModel):
+    field: str
+    message: str
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    problems: list[Problem] | None = None
+
+
+class ErrorOut(BaseModel):
+    """The body of every error answer."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"error": {"code": "locations.not_found", "message": "location 9 was not found"}}]})
+    error: ErrorDetail
+
+
+def _described(text: str) -> dict:
+    return {"model": ErrorOut, "description": text}
+
+
+# Documented on every /api/v1 operation (api.app mounts the routers with them).
+ERROR_RESPONSES = {
+    400: _described("The request is malformed"),
+    401: _described("Not logged in, or the login is refused"),
+    403: _described("Visible, but the role may not do this"),
+    404: _described("Not found in the caller's subtree"),
+    409: _described("Clashes with what is already there"),
+    422: _described("Invalid input; the message says how to fix it"),
+    429: _described("Too many failed logins"),
+}
 
 
 def error_body(code: str, message: str, **extra) -> dict:

@@ -40,8 +40,6 @@ class TokenAnswer(BaseModel):
 
 @router.post(
     "/token", response_model=TokenAnswer, summary="Log in: e-mail and password for a bearer token",
-    responses={401: {"description": "Wrong e-mail or password"},
-               429: {"description": "Too many failed logins"}},
 )
 def login_for_token(
     request: Request, db: DbDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]

@@ -76,7 +76,7 @@ def pre_approve(body: ChargingPointIn, scoped: ScopedQuery) -> ChargingPointOut:
 
 
 @router.post("/charging-points/claim", response_model=ChargingPointOut, status_code=201,
-             responses={**ERRORS, 409: {"description": "Not connected, or already added"}},
+             responses=ERRORS,
              summary="Claim a charger that is energized and connected now")
 def claim(body: ClaimIn, request: Request, scoped: ScopedQuery) -> ChargingPointOut:
     """Onboarding scenario 2: the charger is online as *pending*; prove possession

@@ -13,19 +13,16 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from api.deps import ScopedQuery
+from api.errors import ERROR_RESPONSES
 from api.pagination import Page, PageDep, paginate, sorted_by
 from api.schemas.common import MAX_ID, PathId
 from db import audit
 from db import tree_service as tree
-from domain.errors import Invalid
+from db.models import User
+from domain.errors import Conflict, Invalid
 from domain.visibility import Action
 
-ERRORS = {
-    401: {"description": "Not logged in"},
-    403: {"description": "Visible, but the role may not do this"},
-    404: {"description": "Not found in the caller's subtree"},
-    422: {"description": "Invalid input; the message says how to fix it"},
-}
+ERRORS = ERROR_RESPONSES
 
 FilterId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
@@ -168,6 +165,9 @@ def add_read_update_deactivate(router: APIRouter, res: Resource) -> None:
     def deactivate(item_id: PathId, scoped: ScopedQuery):
         row = scoped.get(res.model, item_id, res.what)
         check_change(scoped, res, set())
+        if res.model is User and row.id == scoped.caller.user_id:
+            raise Conflict("You cannot deactivate your own login; ask another administrator.",
+                           code="users.self")
         before = audit.snapshot(row)
         tree.deactivate_row(scoped.db, row=row)
         record(scoped, res, "deactivate", row, before)
