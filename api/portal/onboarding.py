@@ -178,8 +178,8 @@ def add_charging_point(scoped: Scoped, form: FormData, request: Request):
     ocpp_id = _text(form, "ocpp_id", required="Give the charger's OCPP id (its serial number).")
     password = _text(form, "password", required="Give the charger's password.")
     plan_id = _int(form, "subscription_plan_id")
-    if plan_id is not None and scoped.db.get(SubscriptionPlan, plan_id) is None:
-        raise Invalid("Choose a subscription plan from the list.")
+    if plan_id is not None:
+        scoped.get(SubscriptionPlan, plan_id, "subscription plan")
     if form.get("mode") == "claim":
         services = getattr(request.app.state, "services", None)
         claim = services.claim_charger if services is not None else None

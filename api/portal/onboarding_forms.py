@@ -3,8 +3,6 @@ caller's own customers, organizations, locations, users and rates."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from api.scoped import Scoped
 from db.models import Customer, Location, Organization, Partner, Rate, SubscriptionPlan, User
 from domain.enums import AccessMode, Role
@@ -49,7 +47,8 @@ def options(scoped: Scoped, kind: str) -> dict:
         result["plans"] = [
             (p.id, f"{p.name} (€ {p.monthly_fee_cents // 100}.{p.monthly_fee_cents % 100:02d}"
                    " / month)")
-            for p in scoped.db.scalars(select(SubscriptionPlan).order_by(SubscriptionPlan.name))
+            for p in scoped.db.scalars(
+                scoped.select(SubscriptionPlan).order_by(SubscriptionPlan.name))
         ]
     if kind == "card":
         result["users"] = _pairs(scoped, User, User.name, User.role == Role.CUSTOMER_USER)

@@ -56,9 +56,9 @@ def fleet_counts(scoped: Scoped) -> FleetCounts:
     statuses: dict[int, set[str]] = {}
     if ids:
         for cp_id, status in scoped.db.execute(
-            select(Connector.charging_point_id, Connector.status).where(
-                Connector.charging_point_id.in_(ids)
-            )
+            scoped.select(Connector).with_only_columns(
+                Connector.charging_point_id, Connector.status
+            ).where(Connector.charging_point_id.in_(ids))
         ):
             statuses.setdefault(cp_id, set()).add(status)
     online = sum(1 for p in points if p.online)

@@ -103,8 +103,15 @@ def build_tree(scoped: Scoped, *, can_manage: bool) -> list[Node]:
             "user", user.name, href=f"/audit?object_type=user&object_id={user.id}",
             detail=user.email, badge=(user.role.value.replace("_", " "), ""),
         ))
+    holders = {u.id: u.organization_id for u in users}
+    shown_orgs = {o.id for o in orgs}
     for card in cards:
-        people.setdefault(card.organization_id, []).append(Node(
+        # An employee holds a card of its main organization, which it does not see:
+        # the card hangs under the employee's own organization then.
+        place = card.organization_id
+        if place not in shown_orgs:
+            place = holders.get(card.user_id, place)
+        people.setdefault(place, []).append(Node(
             "card", card.label or card.uid, detail=card.uid,
             href=f"/transactions?card={card.uid}",
             badge=(card.status.value, status_tone(card.status.value)),

@@ -50,6 +50,9 @@ async def test_partner_navigates_the_tree_to_a_charging_point_and_sees_where_set
     await page.click(".tree mark")
     assert "Own setting of charging point ACME-DEPOT-02" in await page.inner_text(
         ".effective-rate")
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await shoot(page, "charging-point-phone")
+    await page.set_viewport_size({"width": 1360, "height": 900})
 
     # Another partner's charger does not exist for this partner.
     answer = await page.goto(f"/charging-points/{point_id(platform, 'PARK-P1-01')}")
