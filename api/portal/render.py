@@ -84,12 +84,14 @@ def navigation(caller: Caller) -> list[NavItem]:
     ]
     if Action.MANAGE in actions:
         items.append(NavItem("onboard", "Onboarding", "/onboard", "plus"))
-    if caller.role != Role.CUSTOMER_USER:
-        items.append(NavItem("documents", "Documents", "/documents", "doc"))
-    if Action.FINANCE in actions:
-        items.append(NavItem("settlements", "Settlements", "/settlements", "check"))
+    items += [item for item, wanted in EXTRA_PAGES if wanted(caller)]
     items.append(NavItem("audit", "Audit log", "/audit", "list"))
     return items
+
+
+# Pages added by modules that need the settlement (documents, finance review):
+# they register themselves here with who sees them.
+EXTRA_PAGES: list[tuple[NavItem, object]] = []
 
 
 def scope_label(caller: Caller) -> str:

@@ -14,9 +14,12 @@ from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
+from api.auth import sessions
 from api.deps import DbDep
 from api.portal.branding import brand_for, logo_file
 from api.portal.render import TEMPLATES
+from db.models import User
+from db.scope import principal_of
 from domain.errors import DomainError, NotAllowed, NotFound
 
 log = logging.getLogger(__name__)
@@ -41,8 +44,15 @@ def error_page(request: Request, *, status: int, title: str, message: str) -> Re
     return error_page_with(request, db, status, title, message)
 
 
+def _principal(request: Request, db):
+    """The logged-in user, if any, so an error page keeps the user's brand."""
+    row = sessions.live_session(db, cookie_value=request.cookies.get(sessions.COOKIE_NAME))
+    user = db.get(User, row.user_id) if row is not None else None
+    return principal_of(user) if user is not None else None
+
+
 def error_page_with(request: Request, db, status: int, title: str, message: str) -> Response:
-    brand = brand_for(db, host=request.headers.get("host"), principal=None)
+    brand = brand_for(db, host=request.headers.get("host"), principal=_principal(request, db))
     return TEMPLATES.TemplateResponse(
         request,
         "portal/error.html",

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Callable
 from starlette.requests import Request
 from starlette.responses import StreamingResponse
 
+from api.auth import sessions
 from api.auth.principal import Caller
 from api.deps import DbDep, PortalPrincipal, PortalScopedQuery
 from api.portal import queries
@@ -65,9 +66,13 @@ async def _stream(
     request: Request, caller: Caller, build: Callable[[Scoped], dict]
 ) -> AsyncIterator[str]:
     factory = request.app.state.session_factory
+    cookie = request.cookies.get(sessions.COOKIE_NAME)
 
-    def snapshot() -> dict:
+    def snapshot() -> dict | None:
         with factory() as db:
+            # Logged out (here or in another tab) or expired: the stream ends.
+            if sessions.live_session(db, cookie_value=cookie) is None:
+                return None
             return build(Scoped(db, caller))
 
     last = None
@@ -79,6 +84,10 @@ async def _stream(
         except Exception:  # noqa: BLE001 - a failed poll is retried; the page keeps its values
             log.warning("live update for %s failed", request.url.path, exc_info=True)
             update = last
+        else:
+            if update is None:
+                yield "event: ended\ndata: {}\n\n"
+                return
         if update is not None and update != last:
             last, quiet = update, 0.0
             yield f"event: update\ndata: {json.dumps(update, default=str)}\n\n"

@@ -5,6 +5,9 @@ the login page before anyone logs in."""
 
 from __future__ import annotations
 
+import asyncio
+import re
+
 import httpx
 import pytest
 
@@ -121,3 +124,23 @@ async def test_password_change_then_log_in_with_the_new_one(page):
     await page.click("text=Log out")
     await log_in(page, "support@voltpartners.example", "a-long-new-passphrase")
     assert await page.get_attribute("body", "data-brand") == VOLT[0]
+
+
+async def test_live_updates_stop_when_the_session_ends(platform):
+    async with httpx.AsyncClient(base_url=platform.url, timeout=10) as http:
+        form = await http.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+        await http.post("/login", data={"email": "admin@acme.example", "password": "demo",
+                                        "csrf_token": token, "next": "/"})
+        dashboard = await http.get("/")
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', dashboard.text).group(1)
+        events = []
+        async with http.stream("GET", "/live/events") as stream:
+            assert stream.headers["content-type"].startswith("text/event-stream")
+            lines = stream.aiter_lines()
+            while "event: update" not in events:
+                events.append(await asyncio.wait_for(anext(lines), 5))
+            assert (await http.post("/logout", data={"csrf_token": csrf})).status_code == 303
+            while "event: ended" not in events:
+                events.append(await asyncio.wait_for(anext(lines), 5))
+        assert (await http.get("/live/events")).status_code == 303  # to /login

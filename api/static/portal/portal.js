@@ -30,6 +30,10 @@
       apply(JSON.parse(event.data));
       if (indicator) { indicator.hidden = false; }
     });
+    source.addEventListener("ended", function () {
+      source.close();  // logged out: no more live data
+      if (indicator) { indicator.hidden = true; }
+    });
     source.onerror = function () {
       if (indicator) { indicator.hidden = true; }
     };
