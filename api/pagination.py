@@ -62,10 +62,13 @@ def sorted_by(query: Select, params: PageParams, sortable: dict, default) -> Sel
     return query.order_by(default)
 
 
-def paginate(db: Session, query: Select, params: PageParams, convert) -> Page:
-    """Run `query` for one page; `convert` turns each row into the answer's item."""
+def paginate(db: Session, query: Select, params: PageParams, convert, *, rows: bool = False
+             ) -> Page:
+    """Run `query` for one page; `convert` turns each row into the answer's item
+    (ORM objects, or plain rows when `rows` is true)."""
     total = db.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    rows = db.scalars(query.limit(params.limit).offset(params.offset)).all()
+    page = query.limit(params.limit).offset(params.offset)
+    rows = db.execute(page).all() if rows else db.scalars(page).all()
     following = params.offset + len(rows)
     return Page(
         items=[convert(r) for r in rows],

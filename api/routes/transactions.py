@@ -17,7 +17,7 @@ from api.routes.resources import ERRORS, FilterId
 from api.schemas.common import PathId
 from api.schemas.sessions import Live, Payment, TransactionOut
 from db.models import ChargingPoint, ChargingSession, MeterValue
-from domain.errors import Invalid
+from domain.errors import Invalid, NotFound
 from domain.live_estimate import estimate_cents
 from domain.tariff import Tariff
 
@@ -32,13 +32,13 @@ SORTABLE = {
 LIVE_STATES = ("active",)
 
 
-def payments(s: ChargingSession) -> list[Payment]:
+def payments(s) -> list[Payment]:
     """Who pays whom for a settled session (amounts excl. VAT, DOMAIN.md §5)."""
     owner = f"organization {s.organization_id}"
     rows = [
         ("emsp_billed_cents", f"eMSP {s.emsp_id}", "platform", "roaming charging, billed to"
          " the eMSP"),
-        ("main_org_invoiced_cents", f"main organization {s.snapshot.get('main_organization_id')}",
+        ("main_org_invoiced_cents", f"main organization {s.main_organization_id}",
          "platform", "reimbursed charging, invoiced to the employer"),
         ("owner_compensation_cents", "platform", owner, "compensation for the energy"),
         ("employee_payout_cents", "platform", f"suborganization {s.organization_id}",
@@ -50,12 +50,24 @@ def payments(s: ChargingSession) -> list[Payment]:
             for column, payer, payee, what in rows if getattr(s, column)]
 
 
+# The columns a transaction answer is made of (read as plain rows, not ORM
+# objects: a page of 50 is read without loading each session's snapshot).
+_PLAIN = [name for name in TransactionOut.model_fields
+          if name not in ("duration_s", "payments", "live")]
+COLUMNS = [getattr(ChargingSession, name) for name in _PLAIN] + [
+    ChargingSession.workflow_id, ChargingSession.meter_start_wh,
+    ChargingSession.snapshot["main_organization_id"].as_integer().label("main_organization_id"),
+]
+
+
 def _live_from_meters(db, sessions: list[ChargingSession]) -> dict[str, Live]:
     """The latest energy reading of each live session, priced with the
     session's own tariff (domain.live_estimate)."""
     live = [s for s in sessions if s.state in LIVE_STATES]
     if not live:
         return {}
+    tariffs = dict(db.execute(select(ChargingSession.workflow_id, ChargingSession.snapshot[
+        "tariff"]).where(ChargingSession.workflow_id.in_([s.workflow_id for s in live]))).all())
     latest = (
         select(MeterValue.workflow_id, func.max(MeterValue.measured_at).label("at"))
         .where(MeterValue.workflow_id.in_([s.workflow_id for s in live]),
@@ -72,18 +84,17 @@ def _live_from_meters(db, sessions: list[ChargingSession]) -> dict[str, Live]:
     for s in live:
         wh, at = readings.get(s.workflow_id, (s.meter_start_wh, None))
         energy = max(0, (wh or 0) - s.meter_start_wh)
-        tariff = s.snapshot.get("tariff")
+        tariff = tariffs.get(s.workflow_id)
         cost = estimate_cents(Tariff.from_ocpi(tariff), energy) if tariff else 0
         answers[s.workflow_id] = Live(energy_wh=energy, cost_estimate_cents=cost,
                                       source="meter_values", measured_at=at)
     return answers
 
 
-def _out(s: ChargingSession, live: Live | None, now: datetime) -> TransactionOut:
+def _out(s, live: Live | None, now: datetime) -> TransactionOut:
     end = s.stopped_at or now
     return TransactionOut(
-        **{name: getattr(s, name) for name in TransactionOut.model_fields
-           if name not in ("duration_s", "payments", "live")},
+        **{name: getattr(s, name) for name in _PLAIN},
         duration_s=max(0, int((end - s.started_at).total_seconds())),
         payments=payments(s), live=live,
     )
@@ -107,7 +118,7 @@ def list_transactions(
     are included. Sort by `started_at`, `stopped_at`, `energy_wh`,
     `consumer_price_cents` or `id` (newest first by default)."""
     S = ChargingSession
-    query = scoped.select(S)
+    query = scoped.where_visible(select(*COLUMNS), S)
     if since is not None or until is not None:
         since_utc = _utc(since) if since else None
         until_utc = _utc(until) if until else None
@@ -135,7 +146,7 @@ def list_transactions(
     else:
         query = sorted_by(query, page, SORTABLE, S.id.desc())
     now = datetime.now(UTC)
-    result = paginate(scoped.db, query, page, lambda s: s)
+    result = paginate(scoped.db, query, page, lambda s: s, rows=True)
     live = _live_from_meters(scoped.db, result.items)
     result.items = [_out(s, live.get(s.workflow_id), now) for s in result.items]
     return result
@@ -145,7 +156,10 @@ def list_transactions(
             summary="One transaction; a live one with its running energy and cost")
 async def get_transaction(item_id: PathId, request: Request,
                           scoped: ScopedQuery) -> TransactionOut:
-    s = scoped.get(ChargingSession, item_id, "transaction")
+    s = scoped.db.execute(scoped.where_visible(select(*COLUMNS), ChargingSession).where(
+        ChargingSession.id == item_id)).first()
+    if s is None:
+        raise NotFound(f"transaction {item_id} was not found", code="transactions.not_found")
     live = None
     if s.state in LIVE_STATES:
         live = await _live_from_workflow(request, s)
@@ -154,7 +168,7 @@ async def get_transaction(item_id: PathId, request: Request,
     return _out(s, live, datetime.now(UTC))
 
 
-async def _live_from_workflow(request: Request, s: ChargingSession) -> Live | None:
+async def _live_from_workflow(request: Request, s) -> Live | None:
     """The session workflow's own live state (energy and cost so far), when
     Temporal answers; None otherwise (the caller falls back to meter values)."""
     from workflows.session_gateway import SessionGateway
