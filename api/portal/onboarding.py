@@ -34,7 +34,7 @@ from db.models import (
     User,
 )
 from domain.enums import AccessMode, Role
-from domain.errors import DomainError, Invalid
+from domain.errors import DomainError, Invalid, NotAllowed
 from domain.visibility import Action
 
 router = portal_router()
@@ -85,6 +85,18 @@ def _organization_rate(scoped: Scoped, form: FormData, customer_id: int, name: s
     return _new_rate(scoped, form, customer_id=customer_id, name=f"{name} rate").id, False
 
 
+def may_add_customers(scoped: Scoped) -> bool:
+    return scoped.caller.partner_id is not None or scoped.is_platform
+
+
+def require_kind(scoped: Scoped, kind: str) -> None:
+    if kind not in KINDS:
+        raise Invalid(f"There is no onboarding form for {kind}.")
+    scoped.require(Action.MANAGE)
+    if kind == "customer" and not may_add_customers(scoped):
+        raise NotAllowed("Customers are added by their partner.", code="forbidden.customer")
+
+
 def add_customer(scoped: Scoped, form: FormData):
     partner_id = scoped.caller.partner_id
     if partner_id is None:
@@ -92,8 +104,6 @@ def add_customer(scoped: Scoped, form: FormData):
         partner_id = _int(form, "partner_id")
         if partner_id is not None:
             scoped.get(Partner, partner_id, "partner")
-    elif scoped.caller.role == Role.CUSTOMER_ADMIN or scoped.caller.role == Role.CUSTOMER_USER:
-        raise Invalid("Customers are added by their partner.")
     name = _text(form, "name", required="Give the customer's name.")
     customer = tree.create_customer(scoped.db, name=name, partner_id=partner_id)
     org_name = _text(form, "organization_name") or name
@@ -212,7 +222,7 @@ def onboard_index(request: Request, scoped: PortalScopedQuery) -> Response:
     scoped.require(Action.MANAGE)
     return page(request, scoped.db, "onboard_index.html", caller=scoped.caller,
                 active="onboard", title="Onboarding",
-                can_add_customer=scoped.caller.partner_id is not None or scoped.is_platform)
+                can_add_customer=may_add_customers(scoped))
 
 
 def _form_page(request, scoped: Scoped, kind: str, values: dict, *, notices=(), status=200):
@@ -225,9 +235,7 @@ def _form_page(request, scoped: Scoped, kind: str, values: dict, *, notices=(), 
 @router.get("/onboard/{kind}")
 def onboard_form(request: Request, scoped: PortalScopedQuery, kind: str,
                  created: str = "") -> Response:
-    if kind not in KINDS:
-        raise Invalid(f"There is no onboarding form for {kind}.")
-    scoped.require(Action.MANAGE)
+    require_kind(scoped, kind)
     notices = []
     if created and ":" in created:
         made_kind, _, made_id = created.partition(":")
@@ -240,10 +248,8 @@ def onboard_form(request: Request, scoped: PortalScopedQuery, kind: str,
 
 @router.post("/onboard/{kind}")
 async def onboard_submit(request: Request, scoped: PortalScopedQuery, kind: str) -> Response:
-    if kind not in KINDS:
-        raise Invalid(f"There is no onboarding form for {kind}.")
     await check_csrf(request, scoped.caller.csrf_token)
-    scoped.require(Action.MANAGE)
+    require_kind(scoped, kind)
     form = await request.form()
     try:
         if kind == "charging-point":
