@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from api.scoped import Scoped
 from db.models import ChargingPoint, ChargingSession, Connector, MeterValue
@@ -122,24 +122,32 @@ def period_totals(scoped: Scoped, *, start: datetime, end: datetime) -> PeriodTo
 def energy_per_day(
     scoped: Scoped, *, start: datetime, end: datetime, tz: ZoneInfo
 ) -> list[tuple[date, int]]:
-    """Finished sessions' energy per local day of their end, every day of the period."""
-    rows = scoped.db.execute(
-        scoped.select(ChargingSession).with_only_columns(
-            ChargingSession.stopped_at, ChargingSession.energy_wh
-        ).where(
+    """Finished sessions' energy per local day of their end, every day of the
+    period, summed by the database: one conditional sum per day (exact across a
+    DST change, the same SQL on SQLite and PostgreSQL, no rows fetched)."""
+    first = start.astimezone(tz).date()
+    last = (end - timedelta(microseconds=1)).astimezone(tz).date()
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+    def utc_midnight(day: date) -> datetime:
+        return datetime(day.year, day.month, day.day, tzinfo=tz).astimezone(UTC)
+
+    sums = [
+        func.coalesce(func.sum(case(
+            (ChargingSession.stopped_at.between(utc_midnight(day), utc_midnight(
+                day + timedelta(days=1)) - timedelta(microseconds=1)), ChargingSession.energy_wh),
+            else_=0,
+        )), 0)
+        for day in days
+    ]
+    row = scoped.db.execute(
+        scoped.select(ChargingSession).with_only_columns(*sums).where(
             ChargingSession.state == "finished",
             ChargingSession.stopped_at >= start,
             ChargingSession.stopped_at < end,
         )
-    ).all()
-    per_day: dict[date, int] = {}
-    for stopped_at, energy in rows:
-        day = stopped_at.astimezone(tz).date()
-        per_day[day] = per_day.get(day, 0) + int(energy or 0)
-    first = start.astimezone(tz).date()
-    last = (end - timedelta(microseconds=1)).astimezone(tz).date()
-    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    return [(day, per_day.get(day, 0)) for day in days]
+    ).one()
+    return [(day, int(wh)) for day, wh in zip(days, row, strict=True)]
 
 
 @dataclass(frozen=True)
