@@ -77,6 +77,7 @@ def check_login(db: Session, *, email: str, password: str, ip: str) -> User:
     else:
         ok = verify_password(user.password_hash, password) and user.active
     if not ok:
+        auth_db.forget_old_login_failures(db, before=since)  # the table stays small
         auth_db.record_login_failure(db, email=email, ip=ip)
         log.info("Login refused for %s from %s", email, ip)
         raise LoginRefused()

@@ -114,11 +114,13 @@ def list_transactions(
                         Query()] = None,
 ) -> Page[TransactionOut]:
     """A session belongs to the period of its end (DOMAIN.md §8): `since`/`until`
-    select finished sessions by their end; live sessions started before `until`
-    are included. Sort by `started_at`, `stopped_at`, `energy_wh`,
-    `consumer_price_cents` or `id` (newest first by default)."""
+    select finished sessions by their end; live sessions are included when the
+    period reaches past now (they will end in it). By default live sessions come
+    first, then the newest end; `sort` takes `started_at`, `stopped_at`,
+    `energy_wh`, `consumer_price_cents` or `id`."""
     S = ChargingSession
     query = scoped.where_visible(select(*COLUMNS), S)
+    now = datetime.now(UTC)
     if since is not None or until is not None:
         since_utc = _utc(since) if since else None
         until_utc = _utc(until) if until else None
@@ -126,8 +128,12 @@ def list_transactions(
             raise Invalid("since must be before until", code="invalid.period")
         ended = [c for c in (S.stopped_at >= since_utc if since_utc else None,
                              S.stopped_at < until_utc if until_utc else None) if c is not None]
-        running = [S.stopped_at.is_(None)] + ([S.started_at < until_utc] if until_utc else [])
-        query = query.where(or_(and_(*ended), and_(*running)))
+        if until_utc is not None and until_utc <= now:
+            # A live session ends after now, so never in a past period: the plain
+            # range keeps the (customer_id, stopped_at) index usable.
+            query = query.where(*ended)
+        else:
+            query = query.where(or_(and_(*ended), S.stopped_at.is_(None)))
     if state == "live":
         query = query.where(S.state.in_(LIVE_STATES))
     elif state is not None:
@@ -141,11 +147,10 @@ def list_transactions(
         query = query.where(S.charging_point_id.in_(
             select(ChargingPoint.id).where(ChargingPoint.location_id == location_id)))
     if page.sort is None:
-        query = query.order_by(S.started_at.desc())
-        query = query.order_by(S.id.desc())
+        # Live first, then by end: the period column, so one index serves both.
+        query = query.order_by(S.stopped_at.desc().nulls_first(), S.id.desc())
     else:
         query = sorted_by(query, page, SORTABLE, S.id.desc())
-    now = datetime.now(UTC)
     result = paginate(scoped.db, query, page, lambda s: s, rows=True)
     live = _live_from_meters(scoped.db, result.items)
     result.items = [_out(s, live.get(s.workflow_id), now) for s in result.items]

@@ -65,8 +65,11 @@ def _get(client, email, **params):
 def test_filters_by_period_card_point_and_location(client):
     c, ids = client
     admin = "admin@acme.example"
-    november = _get(c, admin, since="2026-11-01T00:00:00Z", until="2026-12-01T00:00:00Z")
-    assert sorted(t["transaction_id"] for t in november["items"]) == ["1", "3"]  # + the live one
+    until_tomorrow = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    current = _get(c, admin, since="2026-11-01T00:00:00Z", until=until_tomorrow)
+    assert [t["transaction_id"] for t in current["items"]] == ["3", "1"]  # live one first
+    past = _get(c, admin, since="2026-11-01T00:00:00Z", until="2026-11-30T00:00:00Z")
+    assert [t["transaction_id"] for t in past["items"]] == ["1"]  # a live one ends later
     assert _get(c, admin, charging_point_id=ids["home"])["total"] == 1
     assert _get(c, admin, location_id=ids["depot_location"])["total"] == 2
     assert _get(c, admin, card_id=ids["card"])["total"] == 3
