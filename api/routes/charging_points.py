@@ -25,7 +25,13 @@ from api.schemas.points import (
     RemoteAction,
     StatusChange,
 )
-from api.schemas.tree import ChargingPointIn, ChargingPointOut, ChargingPointPatch, ConnectorOut
+from api.schemas.tree import (
+    ChargingPointIn,
+    ChargingPointOut,
+    ChargingPointPatch,
+    ConnectorOut,
+    ConnectorPatch,
+)
 from db import audit
 from db import tree_service as tree
 from db.facts import access_mode_of, rate_of
@@ -48,6 +54,7 @@ POINTS = Resource(
     sortable=("id", "name", "ocpp_id", "created_at", "last_seen_at"),
 )
 POINTS_PATH = "/charging-points/{item_id}"
+ConnectorNumber = Annotated[int, Path(ge=1, le=64)]
 
 
 class ServiceMissing(DomainError):
@@ -108,6 +115,51 @@ add_read_update_deactivate(router, POINTS)
 def connectors(item_id: PathId, scoped: ScopedQuery) -> list[ConnectorOut]:
     cp = scoped.get(ChargingPoint, item_id, "charging point")
     return [ConnectorOut.model_validate(c) for c in cp.connectors]
+
+
+def _connector(scoped, item_id: int, number: int):
+    cp = scoped.get(ChargingPoint, item_id, "charging point")
+    for connector in cp.connectors:
+        if connector.number == number:
+            return cp, connector
+    raise NotFound(f"charging point {cp.ocpp_id} has no connector {number}",
+                   code="connectors.not_found")
+
+
+def _audit_connector(scoped, cp, connector, action: str, before: dict) -> None:
+    audit.record(scoped.db, principal=scoped.caller, action=f"connector.{action}",
+                 object_type="connector", object_id=connector.id, before=before,
+                 after=audit.snapshot(connector),
+                 place={"customer_id": cp.customer_id, "location_id": cp.location_id})
+
+
+@router.patch(POINTS_PATH + "/connectors/{number}", response_model=ConnectorOut,
+              responses=ERRORS, summary="Change a connector")
+def update_connector(item_id: PathId, number: ConnectorNumber, body: ConnectorPatch,
+                     scoped: ScopedQuery) -> ConnectorOut:
+    cp, connector = _connector(scoped, item_id, number)
+    scoped.require(Action.MANAGE)
+    before = audit.snapshot(connector)
+    for name, value in body.model_dump(exclude_unset=True).items():
+        if value is None:
+            raise Invalid(f"{name} cannot be empty", code="invalid.connector")
+        setattr(connector, name, value)
+    _audit_connector(scoped, cp, connector, "update", before)
+    scoped.db.commit()
+    return ConnectorOut.model_validate(connector)
+
+
+@router.post(POINTS_PATH + "/connectors/{number}/deactivate", response_model=ConnectorOut,
+             responses=ERRORS, summary="Deactivate a connector (it stays in the history)")
+def deactivate_connector(item_id: PathId, number: ConnectorNumber,
+                         scoped: ScopedQuery) -> ConnectorOut:
+    cp, connector = _connector(scoped, item_id, number)
+    scoped.require(Action.MANAGE)
+    before = audit.snapshot(connector)
+    connector.active = False
+    _audit_connector(scoped, cp, connector, "deactivate", before)
+    scoped.db.commit()
+    return ConnectorOut.model_validate(connector)
 
 
 @router.get(POINTS_PATH + "/effective-settings", response_model=EffectiveSettings,
@@ -208,7 +260,7 @@ async def point_action(item_id: PathId, action: RemoteAction, request: Request,
 
 @router.post(POINTS_PATH + "/connectors/{number}/actions/{action}", response_model=CommandOut,
              responses=ERRORS, summary="Send a remote action to one connector")
-async def connector_action(item_id: PathId, number: Annotated[int, Path(ge=1, le=64)],
+async def connector_action(item_id: PathId, number: ConnectorNumber,
                            action: RemoteAction,
                            request: Request, scoped: ScopedQuery) -> CommandOut:
     """`request_status`, `activate`, `deactivate`, `remote_stop` or `unlock`."""

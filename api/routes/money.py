@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import ScopedQuery
+from api.pagination import Page, PageDep, paginate
 from api.routes.resources import ERRORS, Resource, add_read_update_deactivate, created
 from api.schemas.common import PathId
 from api.schemas.money import (
@@ -21,7 +22,7 @@ from api.schemas.money import (
 )
 from api.schemas.tree import CardOut
 from db import tree_service as tree
-from db.models import Customer, Emsp, Rate, SubscriptionPlan
+from db.models import ChargingCard, Customer, Emsp, Rate, SubscriptionPlan
 from domain.visibility import Action
 
 router = APIRouter()
@@ -74,6 +75,14 @@ def register_token(item_id: PathId, body: TokenIn, scoped: ScopedQuery) -> CardO
     from api.routes.people import CARDS
 
     return created(scoped, CARDS, row)
+
+
+@router.get("/emsps/{item_id}/tokens", response_model=Page[CardOut], tags=["emsps"],
+            responses=ERRORS, summary="An eMSP's public tokens")
+def list_tokens(item_id: PathId, scoped: ScopedQuery, page: PageDep) -> Page[CardOut]:
+    scoped.get(Emsp, item_id, "eMSP")
+    query = scoped.select(ChargingCard).where(ChargingCard.emsp_id == item_id)
+    return paginate(scoped.db, query.order_by(ChargingCard.id), page, CardOut.model_validate)
 
 
 for _resource in (RATES, PLANS, EMSPS):

@@ -180,6 +180,12 @@ class ConnectorOut(Out):
     active: bool
 
 
+class ConnectorPatch(In):
+    model_config = _examples({"standard": "IEC_62196_T2", "max_power_w": 22000})
+    standard: Short | None = None
+    max_power_w: int | None = Field(None, ge=1000, le=400000)
+
+
 class ChargingPointOut(Out):
     id: int
     ocpp_id: str
