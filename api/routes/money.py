@@ -20,7 +20,7 @@ from api.schemas.money import (
     RatePatch,
     TokenIn,
 )
-from api.schemas.tree import CardOut
+from api.schemas.people import CardOut
 from db import tree_service as tree
 from db.models import ChargingCard, Customer, Emsp, Rate, SubscriptionPlan
 from domain.visibility import Action

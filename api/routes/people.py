@@ -15,7 +15,7 @@ from api.routes.resources import (
     created,
 )
 from api.schemas.common import PathId
-from api.schemas.tree import (
+from api.schemas.people import (
     CardIn,
     CardOut,
     CardPatch,
