@@ -176,7 +176,8 @@ CurrentPrincipal = Annotated[Caller, Depends(get_caller)]
 PortalPrincipal = Annotated[Caller, Depends(get_portal_caller)]
 
 
-def get_scoped(db: SessionDep, caller: CurrentPrincipal) -> Scoped:
+# Pure constructors are async so FastAPI does not spend a thread hop on them.
+async def get_scoped(db: SessionDep, caller: CurrentPrincipal) -> Scoped:
     return Scoped(db, caller)
 
 

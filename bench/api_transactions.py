@@ -5,7 +5,8 @@ Seeds a throwaway PostgreSQL database with the demo world, extra customers
 sessions (bulk COPY), then times, in the same run:
 
 * a customer admin's filtered transactions page (one month, 50 rows, newest
-  first) through the API (HTTP in-process: auth, scoping, paging, JSON), and
+  end first) through the API's ASGI interface in-process (request parsing,
+  bearer auth, scoping, paging, JSON; no network), and
   the equivalent SQL (the page and its count) straight on psycopg;
 * the same for a partner admin (all of the partner's customers).
 
@@ -17,6 +18,7 @@ Prints the configuration, p50/p99 of each and the API/SQL ratios (aim <= 3x).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import random
@@ -28,8 +30,8 @@ from datetime import UTC, datetime, timedelta
 os.environ.setdefault("EC_ARGON2_TIME_COST", "1")
 os.environ.setdefault("EC_ARGON2_MEMORY_KIB", "1024")
 
+import httpx  # noqa: E402
 import psycopg  # noqa: E402
-from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import create_engine, select, text  # noqa: E402
 
 from api.app import create_app  # noqa: E402
@@ -154,25 +156,74 @@ def timed(fn, n: int) -> list[float]:
     return times
 
 
+async def timed_async(fn, n: int) -> list[float]:
+    for _ in range(10):
+        await fn()
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        await fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    return times
+
+
+async def measure(app, acme, volt, requests: int, pg_url: str) -> dict:
+    """API through its ASGI interface in this process (HTTP parsing, auth,
+    scoping, paging, JSON; no network), SQL straight on psycopg, alternating."""
+    params = {"since": MONTH[0].isoformat(), "until": MONTH[1].isoformat(), "limit": 50}
+    results = {}
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+        with psycopg.connect(pg_url) as pg, pg.cursor() as cur:
+            for who, email, where, sql_params in (
+                ("customer", "admin@acme.example", "customer_id = %(c)s",
+                 {"c": acme.customer_id}),
+                ("partner", "admin@voltpartners.example",
+                 "customer_id IN (SELECT id FROM customers WHERE partner_id = %(p)s)",
+                 {"p": volt.partner_id}),
+            ):
+                token = (await client.post("/api/v1/auth/token", data={
+                    "username": email, "password": "demo"})).json()["access_token"]
+                headers = {"Authorization": f"Bearer {token}"}
+
+                async def api_call(headers=headers):
+                    answer = await client.get("/api/v1/transactions", params=params,
+                                              headers=headers)
+                    assert answer.status_code == 200, answer.text
+                    return answer
+
+                rows_in_page = len((await api_call()).json()["items"])
+                sql = {**sql_params, "since": MONTH[0], "until": MONTH[1]}
+                api = await timed_async(api_call, requests)
+                raw = timed(lambda where=where, sql=sql: raw_sql(cur, where, sql), requests)
+                results[who] = (api, raw, rows_in_page)
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sessions", type=int, default=1_000_000)
     parser.add_argument("--customers", type=int, default=200)
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--keep", action="store_true", help="keep the database")
+    parser.add_argument("--reuse", metavar="URL", help="time against a database a --keep run left")
     args = parser.parse_args()
     passwords.configure(time_cost=1, memory_kib=1024)
 
-    url = create_database()
+    url = args.reuse or create_database()
     engine = make_engine(url)
+    factory = make_sessionmaker(engine)
+    seed_s = 0.0
     try:
-        reset_schema(engine)
-        factory = make_sessionmaker(engine)
-        load_demo_data(factory, password="demo")
-        add_customers(factory, args.customers)
-        t0 = time.perf_counter()
-        copy_sessions(url, factory, args.sessions)
-        seed_s = time.perf_counter() - t0
+        if not args.reuse:
+            reset_schema(engine)
+            load_demo_data(factory, password="demo")
+            add_customers(factory, args.customers)
+            t0 = time.perf_counter()
+            copy_sessions(url, factory, args.sessions)
+            seed_s = time.perf_counter() - t0
+            if args.keep:
+                print(f"database kept: {url}")
 
         app = create_app(Settings(database_url=url, secret_key="bench-" + "x" * 32),
                          session_factory=factory)
@@ -185,32 +236,8 @@ def main() -> None:
             partner_rows = db.scalar(text(
                 "SELECT count(*) FROM charging_sessions WHERE partner_id = :p"),
                 {"p": volt.partner_id})
-        params = {"since": MONTH[0].isoformat(), "until": MONTH[1].isoformat(), "limit": 50}
-        results = {}
-        pg = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"))
-        with TestClient(app) as client, pg.cursor() as cur:
-            for who, email, where, sql_params in (
-                ("customer", "admin@acme.example", "customer_id = %(c)s",
-                 {"c": acme.customer_id}),
-                ("partner", "admin@voltpartners.example",
-                 "customer_id IN (SELECT id FROM customers WHERE partner_id = %(p)s)",
-                 {"p": volt.partner_id}),
-            ):
-                token = client.post("/api/v1/auth/token", data={
-                    "username": email, "password": "demo"}).json()["access_token"]
-                headers = {"Authorization": f"Bearer {token}"}
-
-                def api_call(headers=headers):
-                    answer = client.get("/api/v1/transactions", params=params, headers=headers)
-                    assert answer.status_code == 200, answer.text
-                    return answer
-
-                rows_in_page = len(api_call().json()["items"])
-                sql = {**sql_params, "since": MONTH[0], "until": MONTH[1]}
-                api = timed(api_call, args.requests)
-                raw = timed(lambda where=where, sql=sql: raw_sql(cur, where, sql), args.requests)
-                results[who] = (api, raw, rows_in_page)
-        pg.close()
+        results = asyncio.run(measure(app, acme, volt, args.requests,
+                                      url.replace("postgresql+psycopg://", "postgresql://")))
 
         print(json.dumps({
             "sessions": args.sessions, "customers": args.customers + 4, "seed_copy_s":
@@ -229,7 +256,7 @@ def main() -> None:
         print("SUMMARY: " + "; ".join(summary) + " (aim <= 3x)")
     finally:
         engine.dispose()
-        if not args.keep:
+        if not args.keep and not args.reuse:
             drop_database(url)
 
 

@@ -40,7 +40,7 @@ class TreeFilters(BaseModel):
     include_inactive: bool = False
 
 
-def tree_filters(
+async def tree_filters(
     partner_id: FilterId = None,
     customer_id: FilterId = None,
     organization_id: FilterId = None,
