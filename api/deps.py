@@ -18,6 +18,7 @@ from typing import Annotated, Protocol
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from temporalio.client import Client
 
 from api.auth import api_keys, sessions, tokens
@@ -133,20 +134,15 @@ def _cookie_caller(request: Request, db: Session) -> Caller | None:
     return caller_of(user, via="session", csrf_token=row.csrf_token)
 
 
-async def get_caller(
-    request: Request,
-    db: SessionDep,
-    bearer: Annotated[str | None, Depends(oauth2_scheme)],
-    api_key: Annotated[str | None, Depends(api_key_scheme)],
-) -> Caller:
-    """Who calls: an API key, else a bearer token, else the portal cookie (then
-    every unsafe request must carry the session's CSRF token)."""
+def _resolve_caller(request: Request, db: Session, bearer: str | None,
+                    api_key: str | None) -> Caller:
     if api_key:
         found = api_keys.user_of_key(db, key=api_key)
         if found is None:
             raise NotAuthenticated("The API key is unknown or revoked.")
         user, key = found
-        db.commit()  # last_used_at
+        if db.dirty:
+            db.commit()  # last_used_at, written at most once a minute
         return caller_of(user, via="api_key", api_key_prefix=key.prefix)
     if bearer:
         user = tokens.user_of_bearer(db, token=bearer)
@@ -156,7 +152,21 @@ async def get_caller(
     caller = _cookie_caller(request, db)
     if caller is None:
         raise NotAuthenticated()
-    await check_csrf(request, caller.csrf_token)
+    return caller
+
+
+async def get_caller(
+    request: Request,
+    db: SessionDep,
+    bearer: Annotated[str | None, Depends(oauth2_scheme)],
+    api_key: Annotated[str | None, Depends(api_key_scheme)],
+) -> Caller:
+    """Who calls: an API key, else a bearer token, else the portal cookie (then
+    every unsafe request must carry the session's CSRF token). The lookups run in
+    the thread pool: a database wait never blocks the event loop."""
+    caller = await run_in_threadpool(_resolve_caller, request, db, bearer, api_key)
+    if caller.via == "session":
+        await check_csrf(request, caller.csrf_token)
     return caller
 
 

@@ -4,6 +4,8 @@ revocable. A key acts as the user who created it, inside that user's subtree
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy.orm import Session
 
 from db import auth as auth_db
@@ -11,6 +13,7 @@ from db.base import utcnow
 from db.models import ApiKey, User
 
 HEADER = "X-API-Key"
+LAST_USED_PRECISION = timedelta(minutes=1)
 
 
 def create_api_key(db: Session, *, user: User, name: str) -> tuple[ApiKey, str]:
@@ -24,7 +27,9 @@ def user_of_key(db: Session, *, key: str) -> tuple[User, ApiKey] | None:
     user = db.get(User, row.user_id)
     if user is None or not user.active:
         return None
-    row.last_used_at = utcnow()
+    now = utcnow()
+    if row.last_used_at is None or now - row.last_used_at > LAST_USED_PRECISION:
+        row.last_used_at = now  # a write per minute at most, not per request
     return user, row
 
 
