@@ -110,11 +110,6 @@ async def test_an_employee_cannot_see_or_act_on_the_company_depot(platform, page
     assert refused.status == 404
 
 
-async def live_energy(page) -> float:
-    text = await page.inner_text("table.live-sessions tbody tr:first-child .live-energy")
-    return float(text.replace(",", ""))
-
-
 async def test_a_live_sessions_energy_and_cost_rise_on_the_page_without_reloading(
     platform, page, shoot
 ):
@@ -128,14 +123,25 @@ async def test_a_live_sessions_energy_and_cost_rise_on_the_page_without_reloadin
         assert session.accepted
         await page.wait_for_selector("[data-live=c1-status]:text-is('Charging')")
         await page.wait_for_selector("table.live-sessions tbody tr[data-session]")
-        seen = []
+        # Record every value the page shows as the server pushes it.
+        await page.evaluate("""() => {
+            window.seenEnergy = [];
+            const body = document.querySelector('table.live-sessions tbody');
+            new MutationObserver(() => {
+                const cell = body.querySelector('.live-energy');
+                if (cell) window.seenEnergy.push(parseFloat(cell.textContent.replace(',', '')));
+            }).observe(body, {childList: true, subtree: true, characterData: true});
+        }""")
         for _ in range(6):
             charger.meters[1] += 1_500
             await charger.send_meter_values(1)
             await asyncio.sleep(1.2)
-            seen.append(await live_energy(page))
-        assert seen[-1] > seen[0] > 0, seen
-        assert seen == sorted(seen)
+        await page.wait_for_function(
+            "parseFloat(document.querySelector('table.live-sessions .live-energy').textContent)"
+            " === 9")  # 6 x 1.5 kWh
+        seen = await page.evaluate("window.seenEnergy")
+        assert seen == sorted(seen) and len(set(seen)) >= 3, seen  # it rose, step by step
+        assert seen[-1] == 9.0
         cost = await page.inner_text("table.live-sessions tbody tr:first-child .live-cost")
         assert cost != "€\u00a00.00"
         assert await page.evaluate("window.notReloaded") is True
