@@ -2,13 +2,15 @@
 public car park, an open charger and a charger pre-approved but not yet
 connected, so every part of the mission can be seen after `make run`.
 
+Every IBAN is a valid one (check digits), so the SEPA files validate.
+
 Every demo login and every demo charger uses the demo password from settings
 (each hashed on its own). Loading is idempotent: a second call does nothing."""
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -51,8 +53,14 @@ def time_of_use_tariff(tariff_id: str) -> dict:
     }
 
 
+# The chargers beyond SCENARIOS.md are billable from November 2026, so October
+# 2026 settles to exactly the five documents of SCENARIOS.md.
+EXTRAS_CONNECTED = "2026-11-01T00:00:00+01:00"
+
+
 def _dt(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+    value = datetime.fromisoformat(text)
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _connected(cp: ChargingPoint, since: str) -> None:
@@ -81,6 +89,8 @@ def _load(s: Session, pw: str) -> None:
             vat_id="NL000000000B01",
             iban="NL91ABNA0417164300",
             support_email="support@energycloud.example",
+            locale="nl_NL",
+            sepa_creditor_id="NL69ZZZ123456780000",
         )
     )
     tree.create_user(s, email="admin@energycloud.example", name="Platform Admin",
@@ -109,7 +119,7 @@ def _load(s: Session, pw: str) -> None:
         roaming_fee_per_kwh="0.05", subscription_kickback_percent="20",
         primary_color="#0b6e4f", secondary_color="#e8f5ee",
         support_email="support@voltpartners.example", support_phone="+31 20 123 4567",
-        domain="laden.voltpartners.example", iban="NL02RABO0123456789",
+        domain="laden.voltpartners.example", iban="NL44RABO0123456789",
         vat_id="NL123456789B01", vat_registered=True,
     )
     tree.create_user(s, email="admin@voltpartners.example", name="Volt Admin",
@@ -124,9 +134,11 @@ def _load(s: Session, pw: str) -> None:
     )
     acme = tree.create_organization(
         s, customer_id=acme_customer.id, name="Acme Logistics B.V.", rate_id=acme_rate.id,
-        vat_id="NL858585858B01", vat_registered=True, iban="NL44INGB0001234567",
+        vat_id="NL858585858B01", vat_registered=True, iban="NL20INGB0001234567",
         billing_email="finance@acme.example", address="Havenweg 1, 1011 AA Amsterdam",
     )
+    # Acme pays its invoices by SEPA direct debit (pain.008).
+    acme.sepa_mandate_id, acme.sepa_mandate_signed_on = "ACME-2026-001", date(2026, 9, 1)
     depot = tree.create_location(
         s, organization_id=acme.id, name="Depot Noord",
         access_mode=AccessMode.ROAMING_WHITELISTING, rate_inherited=True,
@@ -153,7 +165,7 @@ def _load(s: Session, pw: str) -> None:
     )
     jan = tree.create_organization(
         s, customer_id=acme_customer.id, parent_id=acme.id, name="Jan de Vries",
-        is_private_person=True, iban="NL20ASNB0707070707", rate_id=jan_rate.id,
+        is_private_person=True, iban="NL66ASNB0707070707", rate_id=jan_rate.id,
         address="Tulpstraat 5, 1234 AB Amstelveen",
     )
     home_jan = tree.create_location(s, organization_id=jan.id, name="Home Jan",
@@ -187,7 +199,7 @@ def _load(s: Session, pw: str) -> None:
         roaming_fee_per_kwh="0.06", subscription_kickback_percent="15",
         primary_color="#1d4ed8", secondary_color="#eff6ff",
         support_email="help@chargeright.example", support_phone="+31 30 765 4321",
-        domain="portal.chargeright.example", iban="NL55BUNQ2025550000",
+        domain="portal.chargeright.example", iban="NL48BUNQ2025550000",
         vat_id="NL987654321B01",
     )
     tree.create_user(s, email="admin@chargeright.example", name="ChargeRight Admin",
@@ -200,7 +212,7 @@ def _load(s: Session, pw: str) -> None:
     park = tree.create_organization(
         s, customer_id=park_customer.id, name="Parkeergarage Centrum B.V.",
         rate_id=park_rate.id, vat_id="NL111222333B01", vat_registered=True,
-        iban="NL10TRIO0123123123", billing_email="admin@parkeergarage.example",
+        iban="NL80TRIO0123123123", billing_email="admin@parkeergarage.example",
     )
     tou_rate = tree.create_rate(
         s, name="P1 time-of-use", customer_id=park_customer.id,
@@ -215,7 +227,7 @@ def _load(s: Session, pw: str) -> None:
         cp = tree.add_charging_point(s, location_id=p1.id, ocpp_id=f"PARK-P1-{n:02d}",
                                      password=pw, connectors=2,
                                      subscription_plan_id=public.id)
-        _connected(cp, "2026-08-01T00:00:00")
+        _connected(cp, EXTRAS_CONNECTED)
     staff = tree.create_location(s, organization_id=park.id, name="Staff entrance",
                                  access_mode=AccessMode.WHITELISTING, rate_inherited=True,
                                  city="Utrecht")
@@ -223,7 +235,7 @@ def _load(s: Session, pw: str) -> None:
     open_cp = tree.add_charging_point(s, location_id=staff.id, ocpp_id="PARK-OPEN-01",
                                       password=pw, access_mode=AccessMode.OPEN,
                                       subscription_plan_id=business.id)
-    _connected(open_cp, "2026-08-01T00:00:00")
+    _connected(open_cp, EXTRAS_CONNECTED)
     tree.create_user(s, email="admin@parkeergarage.example", name="Garage Manager",
                      role=Role.CUSTOMER_ADMIN, password=pw, customer_id=park_customer.id)
     staff_card = tree.issue_organization_card(s, uid="PARK-STAFF-01", organization_id=park.id,
@@ -239,13 +251,13 @@ def _load(s: Session, pw: str) -> None:
     )
     bakery = tree.create_organization(s, customer_id=bakery_customer.id,
                                       name="Bakkerij De Korf V.O.F.", rate_id=bakery_rate.id,
-                                      iban="NL66RABO0300300300", vat_registered=True,
+                                      iban="NL98RABO0300300300", vat_registered=True,
                                       vat_id="NL444555666B01")
     shop = tree.create_location(s, organization_id=bakery.id, name="Winkel Dorpsstraat",
                                 access_mode=AccessMode.ROAMING, rate_inherited=True,
                                 city="Zeist")
     korf = tree.add_charging_point(s, location_id=shop.id, ocpp_id="KORF-01", password=pw,
                                    subscription_plan_id=business.id)
-    _connected(korf, "2026-06-01T00:00:00")
+    _connected(korf, EXTRAS_CONNECTED)
     tree.create_user(s, email="owner@dekorf.example", name="Bakker Korf",
                      role=Role.CUSTOMER_ADMIN, password=pw, customer_id=bakery_customer.id)

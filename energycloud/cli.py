@@ -3,6 +3,7 @@
 energycloud up            # everything on one machine (SQLite, Temporal dev server)
 energycloud migrate       # Alembic upgrade head on DATABASE_URL
 energycloud worker | ingest | api     # one process each, for production
+energycloud settle --period 2026-10   # monthly settlement (then: energycloud approve)
 """
 
 from __future__ import annotations
@@ -211,6 +212,63 @@ def api_command(
         log_level=ctx.obj or "info",
     )
     _exit_skipping_finalization(0)
+
+
+@app.command()
+def settle(
+    period: Annotated[str, typer.Option(help="The month to settle, YYYY-MM (e.g. 2026-10).")],
+    timeout_s: Annotated[
+        float, typer.Option("--timeout", min=1, help="Seconds to wait for the steps.")
+    ] = 600.0,
+    supplementary: Annotated[
+        int, typer.Option(min=0, help="Correct a settled period: the n-th supplementary run.")
+    ] = 0,
+) -> None:
+    """Settle a month: export, compute, issue, render, files, reconcile, then wait
+    for finance. Starts the period's workflow or attaches to it; prints the
+    documents with their totals and where the PDFs and files are."""
+    from rich.console import Console
+
+    from domain.periods import parse_period
+    from energycloud.settle import settle as run_settle
+
+    try:
+        period = str(parse_period(period))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--period") from exc
+    code = asyncio.run(run_settle(_settings(), period, timeout_s=timeout_s, console=Console(),
+                                  supplementary=supplementary))
+    raise typer.Exit(code)
+
+
+@app.command()
+def approve(
+    period: Annotated[str, typer.Option(help="The month, YYYY-MM.")],
+    by: Annotated[str, typer.Option(help="Who decides (e.g. finance@energycloud.example).")],
+    reject: Annotated[bool, typer.Option("--reject", help="Send it back instead.")] = False,
+    reason: Annotated[str | None, typer.Option(help="Why it is rejected.")] = None,
+    timeout_s: Annotated[float, typer.Option("--timeout", min=1)] = 120.0,
+    supplementary: Annotated[
+        int, typer.Option(min=0, help="Decide on this supplementary run.")
+    ] = 0,
+) -> None:
+    """Finance's decision on a settled-and-waiting period: approve it (payouts are
+    released and the period settled) or reject it with a reason (a new run)."""
+    from rich.console import Console
+
+    from domain.periods import parse_period
+    from energycloud.settle import decide
+
+    try:
+        period = str(parse_period(period))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--period") from exc
+    if reject and not (reason or "").strip():
+        raise typer.BadParameter("a rejection needs --reason", param_hint="--reason")
+    code = asyncio.run(decide(_settings(), period, by=by, reject_reason=reason if reject else None,
+                              timeout_s=timeout_s, console=Console(),
+                              supplementary=supplementary))
+    raise typer.Exit(code)
 
 
 class OcppVersion(enum.StrEnum):

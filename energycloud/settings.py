@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     # TEMPORAL_ADDRESS at a cluster and sets this to false.
     temporal_embedded: bool = True
     task_queue: str = "energycloud"
+    # Settlement files: exports, settlement files, SEPA files and the PDFs
+    # (default: <var_dir>/settlement).
+    settlement_dir: Path | None = None
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000
@@ -56,6 +59,10 @@ class Settings(BaseSettings):
 
     secret_key: str = "change-me-in-production"
     demo_password: str = "demo"
+
+    @property
+    def settlement_path(self) -> Path:
+        return Path(self.settlement_dir or Path(self.var_dir) / "settlement")
 
 
 def configure_libraries(settings: Settings) -> None:

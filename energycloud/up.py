@@ -38,6 +38,7 @@ GRACE_S = 12.0
 TEMPORAL_START_TIMEOUT_S = 120.0
 TEMPORAL_REMOTE_WAIT_S = 60.0
 API_START_TIMEOUT_S = 120.0
+DEMO_SESSIONS_TIMEOUT_S = 60.0
 POLL_S = 0.25
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
@@ -230,6 +231,38 @@ class Platform:
         self._spawn_platform_process("api")
         health = f"{self._api_base()}/api/v1/health"
         self._wait_until(lambda: api_answers(health), API_START_TIMEOUT_S, "the API to answer")
+        if self.load_demo and self.start_worker:
+            self._demo_october()
+
+    def _demo_october(self) -> None:
+        """The demo world's October sessions through the real session workflow
+        (once), so `energycloud settle --period 2026-10` has a month to settle."""
+        import asyncio
+
+        from db.base import make_engine, make_sessionmaker
+        from energycloud.demo_october import drive_october_sessions
+        from workflows.temporal_client import connect_temporal
+
+        async def drive() -> int:
+            client = await connect_temporal(
+                self.settings.temporal_address, self.settings.temporal_namespace
+            )
+            return await asyncio.wait_for(
+                drive_october_sessions(client, make_sessionmaker(engine),
+                                       task_queue=self.settings.task_queue),
+                DEMO_SESSIONS_TIMEOUT_S,
+            )
+
+        engine = make_engine(self.settings.database_url)
+        try:
+            ran = asyncio.run(drive())
+        except Exception:  # noqa: BLE001 - the platform runs without them
+            log.exception("Could not run the demo's October sessions")
+            return
+        finally:
+            engine.dispose()
+        if ran:
+            log.info("Ran %d demo October 2026 sessions through the session workflow", ran)
 
     # ------------------------------------------------------------ checks
 
@@ -510,6 +543,9 @@ class Platform:
                 out.print(f"  {email:<40} {role}", markup=False)
         else:
             out.print("\nNo users in the database yet (no demo data loaded).")
+        if self.load_demo and self.start_worker:
+            out.print("\n[bold]Demo month[/]: energycloud settle --period 2026-10, then "
+                      "energycloud approve --period 2026-10 --by finance@energycloud.example")
         out.print("\nPress Ctrl-C to stop.\n")
 
 

@@ -13,6 +13,7 @@ import signal
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+from temporalio.client import Client
 from temporalio.worker import Worker
 
 from db.base import make_engine, make_sessionmaker
@@ -47,6 +48,7 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -
         workflows = all_workflows()
         activities = all_activities(session_factory)
         client = await connect_temporal(settings.temporal_address, settings.temporal_namespace)
+        await _ensure_schedules(client, settings)
         if not workflows and not activities:
             log.warning(
                 "No workflows or activities registered in workflows/registry.py; "
@@ -77,6 +79,19 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -
             await _run_until_stopped(worker, stop)
     finally:
         engine.dispose()
+
+
+async def _ensure_schedules(client: Client, settings: Settings) -> None:
+    """The monthly settlement schedule exists whenever the platform runs."""
+    from workflows.settlement_schedule import ensure_settlement_schedule
+
+    try:
+        await ensure_settlement_schedule(
+            client, task_queue=settings.task_queue, work_dir=str(settings.settlement_path)
+        )
+    except Exception:  # noqa: BLE001 - sessions must be served even so
+        log.exception("Could not create the monthly settlement schedule; settle by hand "
+                      "(energycloud settle --period YYYY-MM) until it exists")
 
 
 async def _run_until_stopped(worker: Worker, stop: asyncio.Event) -> None:

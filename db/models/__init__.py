@@ -3,6 +3,7 @@
 from db.models.audit import *  # noqa: F403
 from db.models.auth import *  # noqa: F403
 from db.models.charging_points import *  # noqa: F403
+from db.models.documents import *  # noqa: F403
 from db.models.ledger import *  # noqa: F403
 from db.models.ocpp import *  # noqa: F403
 from db.models.sessions import *  # noqa: F403

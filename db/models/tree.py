@@ -13,7 +13,7 @@ in db/models/charging_points.py."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -22,6 +22,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
     ForeignKeyConstraint,
     String,
@@ -67,6 +68,10 @@ class PlatformSettings(Base):
     vat_id: Mapped[str | None] = mapped_column(String(32))
     iban: Mapped[str | None] = mapped_column(String(34))
     support_email: Mapped[str | None] = mapped_column(String(200))
+    # Babel locale documents are printed in (amounts, dates), e.g. "nl_NL".
+    locale: Mapped[str] = mapped_column(String(16), default="nl_NL")
+    # SEPA creditor identifier for direct debits (pain.008).
+    sepa_creditor_id: Mapped[str | None] = mapped_column(String(35))
 
 
 class Partner(Base):
@@ -187,6 +192,9 @@ class Organization(Base):
     billing_email: Mapped[str | None] = mapped_column(String(200))
     address: Mapped[str | None] = mapped_column(Text)
     country: Mapped[str] = mapped_column(String(2), default="NL")
+    # A signed SEPA direct debit mandate: its invoices are collected by pain.008.
+    sepa_mandate_id: Mapped[str | None] = mapped_column(String(35))
+    sepa_mandate_signed_on: Mapped[date | None] = mapped_column(Date)
     rate_id: Mapped[int | None] = mapped_column(ForeignKey("rates.id"))
     rate_inherited: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

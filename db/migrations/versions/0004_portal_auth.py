@@ -1,7 +1,7 @@
 """portal auth
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0002
 Create Date: 2026-12-01 15:05:02.379475
 """
 # Generated: long SQL expressions stay on one line.
@@ -18,7 +18,7 @@ from db.base import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision: str = '0004'
-down_revision: str | Sequence[str] | None = '0001'
+down_revision: str | Sequence[str] | None = '0002'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
