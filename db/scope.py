@@ -6,7 +6,7 @@ the ones of `domain.visibility`, expressed per table."""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, String, cast, false, literal, or_, select, true
 
 from db.models import (
     ApiKey,
@@ -19,11 +19,13 @@ from db.models import (
     ConnectorStatusHistory,
     Customer,
     Emsp,
+    IssuedDocumentRow,
     Location,
     Organization,
     Partner,
     Rate,
     RemoteCommand,
+    SettlementPeriod,
     SubscriptionPlan,
     User,
     WhitelistEntry,
@@ -144,6 +146,18 @@ def _visible_beyond_tree(model, principal: Principal) -> ColumnElement[bool]:
         if principal.role == Role.CUSTOMER_USER:
             return AuditEntry.organization_id.in_(_organizations_of_user(principal))
         return AuditEntry.customer_id == principal.customer_id
+    if model is IssuedDocumentRow:
+        # A document is its recipient's: an organization's (invoices, payout
+        # statements) is seen by whoever sees the organization; a partner's
+        # profit-share statement by the partner. eMSP documents stay the platform's.
+        refs = select(literal("organization:").concat(cast(Organization.id, String))).where(
+            visible(Organization, principal))
+        by_org = IssuedDocumentRow.recipient_ref.in_(refs.scalar_subquery())
+        if principal.role in PARTNER_ROLES:
+            return or_(by_org, IssuedDocumentRow.recipient_ref == f"partner:{principal.partner_id}")
+        return by_org
+    if model is SettlementPeriod:
+        return false()  # the period's finance view is the platform's
     if model is ApiKey:
         if principal.role == Role.PARTNER_ADMIN:
             return or_(ApiKey.partner_id == principal.partner_id,

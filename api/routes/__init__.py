@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.routes import audit, auth, charging_points, health, money, people, transactions, tree
+from api.routes import (
+    audit,
+    auth,
+    charging_points,
+    documents,
+    health,
+    money,
+    people,
+    transactions,
+    tree,
+)
 
 ROUTERS: list[APIRouter] = [
     health.router, auth.router, tree.router, charging_points.router, people.router,
-    money.router, transactions.router, audit.router,
+    money.router, transactions.router, documents.router, audit.router,
 ]
 
 TAGS = [
@@ -28,5 +38,7 @@ TAGS = [
     {"name": "plans", "description": "Subscription plans."},
     {"name": "emsps", "description": "Roaming eMSPs and their public tokens."},
     {"name": "transactions", "description": "Charging sessions, live and finished."},
+    {"name": "documents", "description": "Invoices, statements and credit notes, as PDF."},
+    {"name": "settlement", "description": "The finance view of a month: approve or reject."},
     {"name": "audit", "description": "Who changed what, when."},
 ]

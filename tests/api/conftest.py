@@ -55,12 +55,14 @@ def world_url(request, tmp_path_factory) -> str:
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def world(request, tmp_path_factory):
-    """(db url, session factory) of a freshly loaded demo world."""
+    """(db url, session factory) of a freshly loaded demo world, with October's
+    documents issued and its settlement period awaiting approval."""
     url = world_url(request, tmp_path_factory)
     engine = make_engine(url)
     reset_schema(engine)
     factory = make_sessionmaker(engine)
     load_demo_data(factory, password=PASSWORD)
+    issue_october_documents(factory)
     yield url, factory
     engine.dispose()
 
@@ -99,3 +101,31 @@ def headers(client):
 def user_id(factory, email: str) -> int:
     with factory() as db:
         return db.scalar(select(User.id).where(User.email == email))
+
+
+def issue_october_documents(factory) -> None:
+    """The October sample documents of SCENARIOS.md (invoices.samples), their
+    recipients pointed at the demo world's rows, issued into the database, and
+    the period awaiting finance's approval."""
+    from dataclasses import replace
+
+    from db.documents import issue_documents
+    from db.models import Emsp, Organization, Partner, SettlementPeriod
+    from invoices.samples import ISSUED_ON, october_documents
+
+    with factory() as db:
+        ids = {"organization": {o.name: o.id for o in db.scalars(select(Organization))},
+               "emsp": {e.name: e.id for e in db.scalars(select(Emsp))},
+               "partner": {p.name: p.id for p in db.scalars(select(Partner))}}
+
+    def demo_id(party) -> int:
+        names = ids[party.kind.value]
+        return next(i for name, i in names.items() if party.name.startswith(name))
+
+    documents = [replace(d.document, recipient=replace(d.document.recipient,
+                                                       id=demo_id(d.document.recipient)))
+                 for d in october_documents().values() if d.document.period == "2026-10"]
+    issue_documents(factory, period="2026-10", documents=documents, issue_date=ISSUED_ON)
+    with factory() as db:
+        db.add(SettlementPeriod(period="2026-10", state="awaiting_approval", runs=1))
+        db.commit()

@@ -14,10 +14,12 @@ from db.models import (
     ChargingSession,
     Customer,
     Emsp,
+    IssuedDocumentRow,
     Location,
     Organization,
     Partner,
     Rate,
+    SettlementPeriod,
     SubscriptionPlan,
     User,
     WhitelistEntry,
@@ -31,7 +33,7 @@ MODEL_OF_SEGMENT = {
     "locations": Location, "charging-points": ChargingPoint, "users": User,
     "cards": ChargingCard, "whitelist-entries": WhitelistEntry, "rates": Rate,
     "plans": SubscriptionPlan, "emsps": Emsp, "transactions": ChargingSession,
-    "api-keys": ApiKey,
+    "api-keys": ApiKey, "documents": IssuedDocumentRow, "settlement-periods": SettlementPeriod,
 }
 # Body / query field naming a row -> model.
 MODEL_OF_FIELD = {
@@ -87,7 +89,14 @@ def placement(db: Session, row) -> Placement:
         target = (db.get(Location, row.location_id) if row.location_id
                   else db.get(ChargingPoint, row.charging_point_id))
         return placement(db, target)
-    if isinstance(row, Emsp):
+    if isinstance(row, (Emsp, SettlementPeriod)):
+        return Placement(platform_only=True)
+    if isinstance(row, IssuedDocumentRow):
+        kind, _, id_ = row.recipient_ref.partition(":")
+        if kind == "organization":
+            return _org_place(db, int(id_))
+        if kind == "partner":
+            return Placement(partner_id=int(id_))
         return Placement(platform_only=True)
     raise TypeError(type(row).__name__)
 
