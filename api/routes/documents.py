@@ -173,9 +173,11 @@ async def _decide(request: Request, scoped: ScopedQuery, item_id: int, decision:
         raise Conflict(f"period {row.period} is {row.state}, not awaiting approval",
                        code="settlement.not_awaiting")
     period, before = row.period, audit.snapshot(row)
+    # The run that computed the period recorded its workflow id on the period.
+    workflow_id = row.workflow_id or settlement_workflow_id(period)
     await run_in_threadpool(scoped.db.commit)  # no transaction held while Temporal answers
     client = await get_temporal_client(request)
-    handle = client.get_workflow_handle(settlement_workflow_id(period))
+    handle = client.get_workflow_handle(workflow_id)
     now = datetime.now(UTC).isoformat()
     try:
         if decision == "approve":
