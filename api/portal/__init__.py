@@ -12,7 +12,9 @@ from api.portal import (
     auth_views,
     charging_points,
     dashboard,
+    documents,
     onboarding,
+    settlements,
     sse,
     transactions,
     tree_view,
@@ -22,5 +24,5 @@ from api.portal.routing import assets
 router = APIRouter(include_in_schema=False)
 for part in (assets, auth_views.router, dashboard.router, tree_view.router,
              charging_points.router, sse.router, transactions.router, onboarding.router,
-             audit_view.router):
+             documents.router, settlements.router, audit_view.router):
     router.include_router(part)

@@ -56,6 +56,8 @@ class Platform:
     url: str
     factory: object
     ingest: IngestServer
+    client: object  # the Temporal client the worker and the app use
+    queue: str  # the worker's task queue
 
     @asynccontextmanager
     async def charger(self, ocpp_id: str, *, connectors: int = 2, password: str = PASSWORD,
@@ -116,7 +118,7 @@ async def platform(tmp_path_factory, temporal_env):
             while not server.started:
                 await asyncio.sleep(0.05)
             try:
-                yield Platform(f"http://127.0.0.1:{port}", factory, ingest)
+                yield Platform(f"http://127.0.0.1:{port}", factory, ingest, client, queue)
             finally:
                 server.should_exit = True
                 await asyncio.wait_for(task, 10)
