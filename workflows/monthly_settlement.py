@@ -43,7 +43,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
     from activities.settlement_activities import SettlementActivities as Acts
-    from workflows.settlement_types import (
+    from activities.settlement_messages import (
         Approval,
         ComputeResult,
         DecisionInput,

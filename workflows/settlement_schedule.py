@@ -18,7 +18,7 @@ from temporalio.client import (
 )
 
 from workflows.monthly_settlement import MonthlySettlementLauncher
-from workflows.settlement_types import SettlementConfig, SettlementInput
+from activities.settlement_messages import SettlementConfig, SettlementInput
 
 log = logging.getLogger(__name__)
 
