@@ -25,8 +25,12 @@ def _nice_ceiling(value: int) -> int:
 
 
 def _kwh(wh: int) -> str:
-    kwh = wh / 1000
-    return f"{kwh:,.0f}" if kwh >= 100 else f"{kwh:,.1f}".rstrip("0").rstrip(".")
+    """An axis or tooltip label: whole Wh as kWh, at most two decimals (exact:
+    integer arithmetic, never a float)."""
+    whole, rest = divmod(int(wh), 1000)
+    if whole >= 100 or rest == 0:
+        return f"{whole + (1 if rest >= 500 and whole >= 100 else 0):,}"
+    return f"{whole:,}.{rest // 10:02d}".rstrip("0").rstrip(".")
 
 
 def energy_per_day_svg(days: list[tuple[date, int]], *, title: str) -> Markup:
