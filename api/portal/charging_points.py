@@ -18,7 +18,7 @@ from starlette.responses import RedirectResponse, Response
 
 from api.deps import PortalScopedQuery, get_temporal_client, require_csrf
 from api.portal import queries
-from api.portal.render import page
+from api.portal.render import local, page
 from api.portal.routing import portal_router
 from api.scoped import Scoped
 from db import audit
@@ -99,6 +99,18 @@ def point_state(scoped: Scoped, cp: ChargingPoint) -> dict:
     }
 
 
+def charger_facts(cp: ChargingPoint) -> dict[str, str]:
+    """What the charger told us and where it stands, as the page prints it (the
+    live stream sends the same words when the first connection fills them in)."""
+    return {
+        "lifecycle": LIFECYCLE[cp.state.value],
+        "model": " ".join(filter(None, [cp.vendor, cp.model])) or "—",
+        "firmware": cp.firmware_version or "—",
+        "protocol": f"OCPP {cp.ocpp_protocol.removeprefix('ocpp')}" if cp.ocpp_protocol else "—",
+        "billable": local(cp.first_connected_at, "%d %b %Y"),
+    }
+
+
 def recent_commands(scoped: Scoped, cp: ChargingPoint, limit: int = 8) -> list[RemoteCommand]:
     return list(scoped.db.scalars(
         scoped.select(RemoteCommand).where(RemoteCommand.charging_point_id == cp.id)
@@ -140,7 +152,7 @@ def render_point(request: Request, scoped: Scoped, cp: ChargingPoint, *, notices
         live=queries.live_sessions(scoped, charging_point_id=cp.id), tone=queries.status_tone,
         point_actions=POINT_ACTIONS, connector_actions=CONNECTOR_ACTIONS,
         action_names=ACTION_NAMES, outcomes=OUTCOME_SENTENCES, notices=list(notices),
-        lifecycle=LIFECYCLE,
+        facts=charger_facts(cp),
     )
 
 

@@ -19,7 +19,12 @@ from api.auth import sessions
 from api.auth.principal import Caller
 from api.deps import DbDep, PortalPrincipal, PortalScopedQuery
 from api.portal import queries
-from api.portal.charging_points import ACTION_NAMES, point_state, recent_commands
+from api.portal.charging_points import (
+    ACTION_NAMES,
+    charger_facts,
+    point_state,
+    recent_commands,
+)
 from api.portal.render import TEMPLATES, local
 from api.portal.routing import portal_router
 from api.scoped import Scoped
@@ -45,6 +50,7 @@ def point_update(scoped: Scoped, cp_id: int) -> dict:
     cp = scoped.get(ChargingPoint, cp_id, "charging point")
     state = point_state(scoped, cp)
     text = {
+        **charger_facts(cp),
         "online": "Online" if state["online"] else "Offline",
         "last-seen": local(cp.last_seen_at),
         "point-status": state["point_status"] or "",

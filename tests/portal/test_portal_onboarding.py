@@ -69,6 +69,9 @@ async def test_partner_onboards_a_customer_with_a_location_and_a_charging_point(
     # The charger is installed and powered on: its first connection completes onboarding.
     async with platform.charger("ZON-UTR-01", password="zon-charger-secret"):
         await page.wait_for_selector("[data-live=online]:text-is('Online')")
+        # Its boot fills in what the page shows, without a reload.
+        await page.wait_for_selector("[data-live=lifecycle]:text-is('Onboarded')")
+        await page.wait_for_selector("[data-live=model]:text-is('EnergyCloud SimCharger')")
         await shoot(page, "onboarding-charger-online")
     with platform.factory() as db:
         cp = db.scalar(select(ChargingPoint).where(ChargingPoint.ocpp_id == "ZON-UTR-01"))
