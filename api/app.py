@@ -1,10 +1,12 @@
-"""The FastAPI application: REST under /api/v1 (routers in api/routes/).
+"""The FastAPI application: REST under /api/v1 (routers in api/routes/), the
+portal (`api.portal.router`, when present) and offline /docs and /redoc.
 
 energycloud api      # builds the app from the process settings and serves it
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 from contextlib import asynccontextmanager
 
@@ -13,8 +15,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api import docs, errors
 from api.deps import Settings, TemporalConnection
-from api.routes import ROUTERS, account_mail, payment_webhooks
+from api.routes import ROUTERS, TAGS, account_mail, payment_webhooks
+from api.services import ApiServices
 from api.version import platform_version
 from db.base import make_engine, make_sessionmaker
 
@@ -31,7 +35,25 @@ Charge point management, billing and settlement for EV charging.
   partners, customers, organizations, locations and charging points, sessions,
   invoices and settlements.
 """
-TAGS = [{"name": "health", "description": "Is the platform up: database and Temporal."}]
+PLACEHOLDER_SECRET_KEY = "change-me-in-production"
+
+
+class InsecureSettings(RuntimeError):
+    """The platform refuses to start with settings only the embedded demo may use."""
+
+
+def check_secret_key(settings: Settings) -> None:
+    """Outside the embedded demo (SQLite and Temporal's dev server on one machine)
+    the placeholder SECRET_KEY means nobody configured this installation."""
+    embedded_demo = bool(getattr(settings, "temporal_embedded", False)) and str(
+        settings.database_url
+    ).startswith("sqlite")
+    if settings.secret_key == PLACEHOLDER_SECRET_KEY and not embedded_demo:
+        raise InsecureSettings(
+            "SECRET_KEY is still the placeholder. Set SECRET_KEY to a long random value"
+            " (for example `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
+            " before running the platform outside the embedded demo."
+        )
 
 
 class CatchErrors:
@@ -60,7 +82,7 @@ class CatchErrors:
             if started:  # too late to answer differently; the server closes the connection
                 raise
             answer = JSONResponse(
-                {"detail": "Internal server error. The error was logged."}, status_code=500
+                errors.error_body("internal", errors.INTERNAL), status_code=500
             )
             await answer(scope, receive, send)
 
@@ -69,9 +91,13 @@ def create_app(
     settings: Settings,
     *,
     session_factory: sessionmaker[Session] | None = None,
+    services: ApiServices | None = None,
 ) -> FastAPI:
     """Build the API from the entry point's settings. Tests pass their own settings
-    and session factory."""
+    and session factory; `services` are what the API may not import itself
+    (remote actions, charger claims: api.services). Refuses (InsecureSettings)
+    the placeholder SECRET_KEY outside the embedded demo."""
+    check_secret_key(settings)
     engine = None
     if session_factory is None:
         engine = make_engine(settings.database_url, pool_pre_ping=True)
@@ -91,13 +117,39 @@ def create_app(
         openapi_tags=TAGS,
         license_info={"name": "Apache-2.0", "identifier": "Apache-2.0"},
         lifespan=lifespan,
+        docs_url=None,  # served offline by api.docs, not from a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.session_factory = session_factory
+    app.state.services = services or ApiServices()
     app.state.temporal = TemporalConnection(settings.temporal_address, settings.temporal_namespace)
     app.add_middleware(CatchErrors)
+    errors.install(app)
     for router in ROUTERS:
-        app.include_router(router, prefix=API_PREFIX)
+        app.include_router(router, prefix=API_PREFIX, responses=errors.ERROR_RESPONSES)
     app.include_router(payment_webhooks.router, prefix=API_PREFIX)
     app.include_router(account_mail.router, prefix=API_PREFIX)
+    docs.install(app)
+    portal_router = _portal_router()
+    if portal_router is not None:
+        app.include_router(portal_router)
     return app
+
+
+def _portal_router():
+    """`api.portal.router`: a module holding `router`, or an APIRouter attribute of
+    the `api.portal` package. None while the portal is not there: the API runs
+    without it."""
+    try:
+        return importlib.import_module("api.portal.router").router
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("api", "api.portal", "api.portal.router"):
+            raise
+    try:
+        portal = importlib.import_module("api.portal")
+    except ModuleNotFoundError as exc:
+        if exc.name != "api.portal":
+            raise
+        return None
+    return getattr(portal, "router", None)

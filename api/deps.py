@@ -1,4 +1,8 @@
-"""Dependencies the routes declare by intent: `SessionDep`, `SettingsDep`, `TemporalDep`.
+"""Dependencies the routes declare by intent: `DbDep` (= `SessionDep`),
+`SettingsDep`, `TemporalDep`, and who is calling: `CurrentPrincipal` (cookie
+session, bearer token or `X-API-Key`), `PortalPrincipal` (cookie only; browsers
+without one are sent to /login), `require_csrf`, and `ScopedQuery`, the only way
+routes read tree rows (scoped by `db.scope.visible`; outside the subtree is 404).
 
 Everything here reads from `app.state`, filled by `api.app.create_app`, so tests
 build an app on their own database and settings without patching globals."""
@@ -12,9 +16,16 @@ from datetime import timedelta
 from typing import Annotated, Protocol
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from temporalio.client import Client
 
+from api.auth import api_keys, sessions, tokens
+from api.auth.csrf import check_csrf
+from api.auth.principal import Caller, caller_of
+from api.scoped import Scoped
+from domain.errors import DomainError
 from workflows.temporal_client import connect_temporal
 
 log = logging.getLogger(__name__)
@@ -28,6 +39,7 @@ class Settings(Protocol):
     database_url: str
     temporal_address: str
     temporal_namespace: str
+    secret_key: str
 
 
 class TemporalConnection:
@@ -81,3 +93,107 @@ async def get_temporal_client(request: Request) -> Client:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
 TemporalDep = Annotated[Client, Depends(get_temporal_client)]
+
+
+DbDep = SessionDep
+
+TOKEN_URL = "/api/v1/auth/token"
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
+api_key_scheme = APIKeyHeader(name=api_keys.HEADER, auto_error=False)
+
+
+class NotAuthenticated(DomainError):
+    """No valid session, token or key: 401."""
+
+    code = "auth.required"
+
+    def __init__(self, message: str = "Log in first: send a bearer token, an API key or"
+                 " the session cookie.") -> None:
+        super().__init__(message)
+
+
+class LoginRequired(DomainError):
+    """A portal page without a session: the handler redirects to /login."""
+
+    code = "auth.login_required"
+
+    def __init__(self, next_url: str) -> None:
+        super().__init__("Log in to see this page.")
+        self.next_url = next_url
+
+
+def _cookie_caller(request: Request, db: Session) -> Caller | None:
+    row = sessions.live_session(db, cookie_value=request.cookies.get(sessions.COOKIE_NAME))
+    if row is None:
+        return None
+    from db.models import User
+
+    user = db.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    return caller_of(user, via="session", csrf_token=row.csrf_token)
+
+
+def _resolve_caller(request: Request, db: Session, bearer: str | None,
+                    api_key: str | None) -> Caller:
+    if api_key:
+        found = api_keys.user_of_key(db, key=api_key)
+        if found is None:
+            raise NotAuthenticated("The API key is unknown or revoked.")
+        user, key = found
+        if db.dirty:
+            db.commit()  # last_used_at, written at most once a minute
+        return caller_of(user, via="api_key", api_key_prefix=key.prefix)
+    if bearer:
+        user = tokens.user_of_bearer(db, token=bearer)
+        if user is None:
+            raise NotAuthenticated("The bearer token is unknown or expired: log in again.")
+        return caller_of(user, via="token")
+    caller = _cookie_caller(request, db)
+    if caller is None:
+        raise NotAuthenticated()
+    return caller
+
+
+async def get_caller(
+    request: Request,
+    db: SessionDep,
+    bearer: Annotated[str | None, Depends(oauth2_scheme)],
+    api_key: Annotated[str | None, Depends(api_key_scheme)],
+) -> Caller:
+    """Who calls: an API key, else a bearer token, else the portal cookie (then
+    every unsafe request must carry the session's CSRF token). The lookups run in
+    the thread pool: a database wait never blocks the event loop."""
+    caller = await run_in_threadpool(_resolve_caller, request, db, bearer, api_key)
+    if caller.via == "session":
+        await check_csrf(request, caller.csrf_token)
+    return caller
+
+
+def get_portal_caller(request: Request, db: SessionDep) -> Caller:
+    caller = _cookie_caller(request, db)
+    if caller is None:
+        raise LoginRequired(str(request.url.path))
+    return caller
+
+
+async def require_csrf(request: Request, caller: Annotated[Caller, Depends(get_portal_caller)]):
+    """For the portal's unsafe form posts: the form's `csrf_token` must be the session's."""
+    await check_csrf(request, caller.csrf_token)
+
+
+CurrentPrincipal = Annotated[Caller, Depends(get_caller)]
+PortalPrincipal = Annotated[Caller, Depends(get_portal_caller)]
+
+
+# Pure constructors are async so FastAPI does not spend a thread hop on them.
+async def get_scoped(db: SessionDep, caller: CurrentPrincipal) -> Scoped:
+    return Scoped(db, caller)
+
+
+def get_portal_scoped(db: SessionDep, caller: PortalPrincipal) -> Scoped:
+    return Scoped(db, caller)
+
+
+ScopedQuery = Annotated[Scoped, Depends(get_scoped)]
+PortalScopedQuery = Annotated[Scoped, Depends(get_portal_scoped)]

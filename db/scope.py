@@ -6,17 +6,29 @@ the ones of `domain.visibility`, expressed per table."""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, String, cast, false, literal, or_, select, true
 
 from db.models import (
+    ApiKey,
+    AuditEntry,
     ChargingCard,
     ChargingPoint,
+    ChargingPointStatus,
     ChargingSession,
+    Connector,
+    ConnectorStatusHistory,
     Customer,
+    Emsp,
+    IssuedDocumentRow,
     Location,
     Organization,
     Partner,
+    Rate,
+    RemoteCommand,
+    SettlementPeriod,
+    SubscriptionPlan,
     User,
+    WhitelistEntry,
 )
 from domain.enums import Role
 from domain.visibility import PARTNER_ROLES, PLATFORM_ROLES, Principal
@@ -65,6 +77,11 @@ def visible(model, principal: Principal) -> ColumnElement[bool]:
         if user_level:
             return Organization.id.in_(_organizations_of_user(principal))
         return _by_customer(Organization.customer_id, principal)
+    if model is User and principal.role in PARTNER_ROLES:
+        # The partner's own staff and its customers' users.
+        return or_(
+            User.partner_id == principal.partner_id, _by_customer(User.customer_id, principal)
+        )
     if model in (Location, User, ChargingSession):
         if user_level:
             return model.organization_id.in_(_organizations_of_user(principal))
@@ -84,6 +101,68 @@ def visible(model, principal: Principal) -> ColumnElement[bool]:
                 ChargingCard.organization_id.in_(_organizations_of_user(principal)),
             )
         return _by_customer(ChargingCard.customer_id, principal)
+    return _visible_beyond_tree(model, principal)
+
+
+def _visible_ids(model, principal: Principal):
+    return select(model.id).where(visible(model, principal)).scalar_subquery()
+
+
+def _visible_beyond_tree(model, principal: Principal) -> ColumnElement[bool]:
+    """Rows that hang off the tree (rates, connectors, audit entries, ...) for a
+    non-platform principal."""
+    if model is Rate:
+        # Platform rates (no customer) are shared; a customer's rates stay its own.
+        if principal.role in PARTNER_ROLES:
+            return or_(Rate.customer_id.is_(None), Rate.customer_id.in_(
+                _customers_of_partner(principal.partner_id)))
+        if principal.role == Role.CUSTOMER_USER:
+            # An employee sees the rates its own organizations, locations and
+            # charging points use, not the whole customer's catalogue.
+            return or_(
+                Rate.customer_id.is_(None),
+                Rate.id.in_(select(Organization.rate_id).where(visible(Organization, principal))
+                            .scalar_subquery()),
+                Rate.id.in_(select(Location.rate_id).where(visible(Location, principal))
+                            .scalar_subquery()),
+                Rate.id.in_(select(ChargingPoint.rate_id)
+                            .where(visible(ChargingPoint, principal)).scalar_subquery()),
+            )
+        return or_(Rate.customer_id.is_(None), Rate.customer_id == principal.customer_id)
+    if model is SubscriptionPlan:
+        return true()  # the platform's catalogue, read by everyone, changed by the platform
+    if model is Emsp:
+        return false()  # roaming parties are the platform's business
+    if model in (Connector, ConnectorStatusHistory, ChargingPointStatus, RemoteCommand):
+        return model.charging_point_id.in_(_visible_ids(ChargingPoint, principal))
+    if model is WhitelistEntry:
+        return or_(
+            WhitelistEntry.location_id.in_(_visible_ids(Location, principal)),
+            WhitelistEntry.charging_point_id.in_(_visible_ids(ChargingPoint, principal)),
+        )
+    if model is AuditEntry:
+        if principal.role in PARTNER_ROLES:
+            return AuditEntry.partner_id == principal.partner_id
+        if principal.role == Role.CUSTOMER_USER:
+            return AuditEntry.organization_id.in_(_organizations_of_user(principal))
+        return AuditEntry.customer_id == principal.customer_id
+    if model is IssuedDocumentRow:
+        # A document is its recipient's: an organization's (invoices, payout
+        # statements) is seen by whoever sees the organization; a partner's
+        # profit-share statement by the partner. eMSP documents stay the platform's.
+        refs = select(literal("organization:").concat(cast(Organization.id, String))).where(
+            visible(Organization, principal))
+        by_org = IssuedDocumentRow.recipient_ref.in_(refs.scalar_subquery())
+        if principal.role in PARTNER_ROLES:
+            return or_(by_org, IssuedDocumentRow.recipient_ref == f"partner:{principal.partner_id}")
+        return by_org
+    if model is SettlementPeriod:
+        return false()  # the period's finance view is the platform's
+    if model is ApiKey:
+        if principal.role == Role.PARTNER_ADMIN:
+            return or_(ApiKey.partner_id == principal.partner_id,
+                       ApiKey.user_id == principal.user_id)
+        return ApiKey.user_id == principal.user_id
     raise TypeError(f"no visibility rule for {model.__name__}: add one before exposing it")
 
 

@@ -10,6 +10,7 @@ from db.tree.cards import (
     register_public_token,
     whitelist_card,
 )
+from db.tree.changes import deactivate_row, update_row
 from db.tree.charging_points import add_charging_point
 from db.tree.errors import TreeConflict, TreeError, TreeNotFound, TreeOtherCustomer
 from db.tree.organizations import create_location, create_organization
@@ -31,7 +32,9 @@ __all__ = [
     "create_plan",
     "create_rate",
     "create_user",
+    "deactivate_row",
     "issue_organization_card",
     "register_public_token",
+    "update_row",
     "whitelist_card",
 ]

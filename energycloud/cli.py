@@ -96,10 +96,17 @@ def up(
     Runs the migrations, loads the demo data on first start, starts the Temporal dev
     server (state in var/temporal.db), the worker, the OCPP ingest and the API, and
     prints their URLs and the demo logins."""
+    from api.app import InsecureSettings, check_secret_key
     from energycloud.up import Platform
 
+    settings = _settings()
+    try:
+        check_secret_key(settings)
+    except InsecureSettings as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
     platform = Platform(
-        _settings(), log_level=ctx.obj or "info", worker=worker, ingest=ingest, demo=demo
+        settings, log_level=ctx.obj or "info", worker=worker, ingest=ingest, demo=demo
     )
     raise typer.Exit(platform.run())
 
@@ -184,15 +191,24 @@ def api_command(
     """Serve the REST API (and its OpenAPI docs at /docs) with uvicorn."""
     import uvicorn
 
-    from api.app import create_app
+    from api.app import InsecureSettings, create_app
+    from energycloud.api_services import make_api_services
     from energycloud.payments import payment_providers
 
     settings = _settings()
-    app = create_app(settings)
+    try:
+        app_ = create_app(settings, services=make_api_services(
+            task_queue=settings.task_queue,
+            ingest_url=f"ws://{settings.ocpp_host}:{settings.ocpp_port}/ocpp",
+            offline_after_s=settings.ocpp_offline_after_s,
+        ))
+    except InsecureSettings as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
     # The webhook route asks Mollie for a payment's state (None: it answers 503).
-    app.state.payment_provider = payment_providers(settings, None).get("mollie")
+    app_.state.payment_provider = payment_providers(settings, None).get("mollie")
     uvicorn.run(
-        app,
+        app_,
         host=host or settings.api_host,
         port=port or settings.api_port,
         log_config=None,  # keep the process-wide logging set up above

@@ -523,6 +523,7 @@ class Platform:
         out = self.console
         out.print(f"\n[bold green]Energy Cloud {platform_version()} is up[/] ({took_s:.1f} s)\n")
         rows = [
+            ("Portal", f"{self._api_base()}/  (log in with a demo login below)"),
             ("API", f"{self._api_base()}/api/v1"),
             ("API docs", f"{self._api_base()}/docs"),
         ]

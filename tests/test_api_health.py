@@ -20,7 +20,10 @@ def _closed_port() -> int:
 @pytest.fixture
 def settings(db_url):
     # Nothing listens on the Temporal address: health must say so, not fail.
-    return Settings(database_url=db_url, temporal_address=f"127.0.0.1:{_closed_port()}")
+    return Settings(
+        database_url=db_url, temporal_address=f"127.0.0.1:{_closed_port()}",
+        secret_key="test-secret-key",
+    )
 
 
 @pytest.fixture
@@ -52,7 +55,8 @@ async def test_health_reports_temporal_ok_when_it_serves(temporal_env, session_f
 
     address = temporal_env.client.service_client.config.target_host
     app = create_app(
-        Settings(database_url=db_url, temporal_address=address), session_factory=session_factory
+        Settings(database_url=db_url, temporal_address=address, secret_key="test-secret-key"),
+        session_factory=session_factory,
     )
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
@@ -88,13 +92,16 @@ def test_unhandled_error_is_500_json_without_stack_trace(client, caplog):
     response = client.get("/api/v1/_boom")
 
     assert response.status_code == 500
-    assert response.json() == {"detail": "Internal server error. The error was logged."}
+    assert response.json()["error"]["code"] == "internal"
+    assert "was logged" in response.json()["error"]["message"]
     assert "hunter2" not in response.text and "Traceback" not in response.text
     assert "hunter2" in caplog.text  # the operator still sees it
 
 
-def test_unknown_route_is_a_plain_404(client):
+def test_unknown_route_is_a_404_in_the_error_shape(client):
     response = client.get("/api/v1/nope")
 
     assert response.status_code == 404
-    assert response.json() == {"detail": "Not Found"}
+    assert response.json() == {
+        "error": {"code": "not_found", "message": "There is nothing at /api/v1/nope."}
+    }

@@ -29,6 +29,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -115,6 +116,7 @@ class Partner(Base):
     vat_id: Mapped[str | None] = mapped_column(String(32))
     vat_registered: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     customers: Mapped[list[Customer]] = relationship(back_populates="partner")
 
@@ -127,6 +129,7 @@ class Customer(Base):
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     partner: Mapped[Partner | None] = relationship(back_populates="customers")
     organizations: Mapped[list[Organization]] = relationship(back_populates="customer")
@@ -147,6 +150,7 @@ class Rate(Base):
     tariff: Mapped[dict] = mapped_column(JSON)
     compensation_per_kwh: Mapped[Decimal] = mapped_column(DecimalText)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class SubscriptionPlan(Base):
@@ -156,6 +160,7 @@ class SubscriptionPlan(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     monthly_fee_cents: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class Emsp(Base):
@@ -171,6 +176,7 @@ class Emsp(Base):
     vat_id: Mapped[str | None] = mapped_column(String(32))
     iban: Mapped[str | None] = mapped_column(String(34))
     address: Mapped[str | None] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class Organization(Base):
@@ -209,6 +215,7 @@ class Organization(Base):
     rate_id: Mapped[int | None] = mapped_column(ForeignKey("rates.id"))
     rate_inherited: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     customer: Mapped[Customer] = relationship(back_populates="organizations")
     parent: Mapped[Organization | None] = relationship(
@@ -248,6 +255,7 @@ class Location(Base):
     rate_id: Mapped[int | None] = mapped_column(ForeignKey("rates.id"))
     rate_inherited: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     organization: Mapped[Organization] = relationship(
         back_populates="locations",

@@ -1,7 +1,7 @@
 """payments
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004
 Create Date: 2026-12-01 15:39:20.539950
 
 Money that moves: collections per debtor and period, the payment provider's
@@ -22,7 +22,7 @@ from db.base import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision: str = '0005'
-down_revision: str | Sequence[str] | None = '0003'
+down_revision: str | Sequence[str] | None = '0004'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,12 +1,11 @@
 """mail
 
 Revision ID: 0006
-Revises: 0002
+Revises: 0005
 Create Date: 2026-12-01 15:38:39.067380
 
 Mail deliveries of issued documents and their events, single-use account
 tokens (invitations, password resets), and a billing e-mail per partner.
-down_revision is the newest revision of this branch's base; relink at merge.
 """
 # Generated: long SQL expressions stay on one line.
 # ruff: noqa: E501

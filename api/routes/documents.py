@@ -1,0 +1,217 @@
+"""Documents (invoices, payout and profit-share statements, credit notes) listed
+and downloaded as PDF by whoever sees their recipient, and the finance view of
+a settlement period with approve / reject (signals to MonthlySettlementWorkflow)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, date, datetime
+from pathlib import Path as FilePath
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import ScopedQuery, get_temporal_client
+from api.pagination import Page, PageDep, paginate, sorted_by
+from api.routes.resources import ERRORS
+from api.schemas.common import In, Out, PathId
+from db import audit
+from db.documents import as_issued, period_rows
+from db.models import IssuedDocumentRow, SettlementPeriod
+from db.settlement_periods import reconcile_period
+from domain.errors import Conflict
+from domain.visibility import Action
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+Period = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-10"])]
+
+
+class DocumentOut(Out):
+    id: int
+    period: str
+    kind: str
+    direction: str
+    number: str
+    recipient_ref: str
+    recipient_name: str
+    issue_date: date
+    due_date: date | None
+    net_cents: int
+    vat_cents: int
+    total_cents: int
+    currency: str
+    corrects_number: str | None
+    issued_at: datetime
+
+
+@router.get("/documents", response_model=Page[DocumentOut], tags=["documents"],
+            responses=ERRORS, summary="Documents addressed to my subtree")
+def list_documents(scoped: ScopedQuery, page: PageDep, period: Period = None,
+                   kind: Annotated[str | None, Query(max_length=32,
+                                                     pattern=r"^[a-z_]+$")] = None):
+    query = scoped.select(IssuedDocumentRow)
+    if period is not None:
+        query = query.where(IssuedDocumentRow.period == period)
+    if kind is not None:
+        query = query.where(IssuedDocumentRow.kind == kind)
+    D = IssuedDocumentRow
+    query = sorted_by(query, page, {"id": D.id, "number": D.number, "issue_date": D.issue_date,
+                                    "total_cents": D.total_cents}, D.id.desc())
+    return paginate(scoped.db, query, page, DocumentOut.model_validate)
+
+
+@router.get("/documents/{item_id}", response_model=DocumentOut, tags=["documents"],
+            responses=ERRORS, summary="One document")
+def get_document(item_id: PathId, scoped: ScopedQuery) -> DocumentOut:
+    return DocumentOut.model_validate(scoped.get(IssuedDocumentRow, item_id, "document"))
+
+
+@router.get("/documents/{item_id}/pdf", tags=["documents"], summary="The document's PDF",
+            responses={**ERRORS, 200: {"content": {"application/pdf": {}},
+                                       "description": "The PDF"}})
+def document_pdf(item_id: PathId, scoped: ScopedQuery) -> Response:
+    """The PDF rendered when the document was issued; rendered now from the
+    stored (immutable) content when it has not been yet."""
+    row = scoped.get(IssuedDocumentRow, item_id, "document")
+    stored = FilePath(row.pdf_path) if row.pdf_path else None
+    if stored is not None and stored.is_file():
+        pdf = stored.read_bytes()
+    else:
+        from invoices.render import render_pdf
+
+        pdf = render_pdf(as_issued(row))
+    return Response(pdf, media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{row.number}.pdf"'})
+
+
+class PeriodOut(Out):
+    id: int
+    period: str
+    state: str
+    runs: int
+    computed_at: datetime | None
+    issued_at: datetime | None
+    approved_by: str | None
+    approved_at: datetime | None
+    rejected_by: str | None
+    rejected_at: datetime | None
+    rejection_reason: str | None
+    payouts_released_at: datetime | None
+    settled_at: datetime | None
+    blocked_reason: str | None
+
+
+class KindTotal(BaseModel):
+    kind: str
+    count: int
+    net_cents: int
+    vat_cents: int
+    total_cents: int
+
+
+class PeriodView(PeriodOut):
+    documents: list[KindTotal]
+    in_cents: int = Field(description="Net due to the platform (invoices).")
+    out_cents: int = Field(description="Net paid by the platform (statements).")
+    kept_cents: int
+    vat_payable_cents: int
+    mismatches: list[str]
+    problems: list[str]
+
+
+class RejectIn(In):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"reason": "Acme's October subscription lines are missing DEPOT-03."}]})
+    reason: str = Field(min_length=3, max_length=1000, pattern=r"^[^\x00]*$")
+
+
+class Decision(BaseModel):
+    period: str
+    signalled: str
+    by: str
+
+
+@router.get("/settlement-periods", response_model=Page[PeriodOut], tags=["settlement"],
+            responses=ERRORS, summary="Settlement periods (platform)")
+def list_periods(scoped: ScopedQuery, page: PageDep):
+    query = scoped.select(SettlementPeriod).order_by(SettlementPeriod.period.desc())
+    return paginate(scoped.db, query, page, PeriodOut.model_validate)
+
+
+@router.get("/settlement-periods/{item_id}", response_model=PeriodView, tags=["settlement"],
+            responses=ERRORS, summary="Finance view of a period: documents and reconciliation")
+def period_view(item_id: PathId, scoped: ScopedQuery) -> PeriodView:
+    row = scoped.get(SettlementPeriod, item_id, "settlement period")
+    totals: dict[str, KindTotal] = {}
+    for doc in period_rows(scoped.db, row.period):
+        t = totals.setdefault(doc.kind, KindTotal(kind=doc.kind, count=0, net_cents=0,
+                                                  vat_cents=0, total_cents=0))
+        t.count += 1
+        t.net_cents += doc.net_cents
+        t.vat_cents += doc.vat_cents
+        t.total_cents += doc.total_cents
+    rec = reconcile_period(scoped.db, row.period)
+    return PeriodView(
+        **PeriodOut.model_validate(row).model_dump(), documents=list(totals.values()),
+        in_cents=rec.in_cents, out_cents=rec.out_cents, kept_cents=rec.kept_cents,
+        vat_payable_cents=rec.vat_payable_cents,
+        mismatches=[str(m) for m in rec.mismatches], problems=list(rec.problems),
+    )
+
+
+async def _decide(request: Request, scoped: ScopedQuery, item_id: int, decision: str,
+                  reason: str | None) -> Decision:
+    from workflows.monthly_settlement import MonthlySettlementWorkflow
+    from workflows.settlement_types import Approval, Rejection, settlement_workflow_id
+
+    row = await run_in_threadpool(scoped.get, SettlementPeriod, item_id, "settlement period")
+    scoped.require(Action.FINANCE)
+    if row.state != "awaiting_approval":
+        raise Conflict(f"period {row.period} is {row.state}, not awaiting approval",
+                       code="settlement.not_awaiting")
+    period, before = row.period, audit.snapshot(row)
+    # The run that computed the period recorded its workflow id on the period.
+    workflow_id = row.workflow_id or settlement_workflow_id(period)
+    await run_in_threadpool(scoped.db.commit)  # no transaction held while Temporal answers
+    client = await get_temporal_client(request)
+    handle = client.get_workflow_handle(workflow_id)
+    now = datetime.now(UTC).isoformat()
+    try:
+        if decision == "approve":
+            await handle.signal(MonthlySettlementWorkflow.approve,
+                                Approval(by=scoped.caller.actor, at=now))
+        else:
+            await handle.signal(MonthlySettlementWorkflow.reject,
+                                Rejection(by=scoped.caller.actor, reason=reason or "", at=now))
+    except Exception as exc:  # noqa: BLE001  (no run to tell: say so, never a 500)
+        log.warning("Settlement %s signal %s failed: %s", period, decision, exc)
+        raise Conflict(f"no settlement run of {period} is waiting for a decision",
+                       code="settlement.no_run") from exc
+
+    def record() -> None:
+        audit.record(scoped.db, principal=scoped.caller, action=f"settlement.{decision}",
+                     object_type="settlement_period", object_id=item_id, before=before,
+                     after={"decision": decision, "reason": reason, "at": now})
+        scoped.db.commit()
+
+    await run_in_threadpool(record)
+    return Decision(period=period, signalled=decision, by=scoped.caller.actor)
+
+
+@router.post("/settlement-periods/{item_id}/approve", response_model=Decision, status_code=202,
+             tags=["settlement"], responses=ERRORS, summary="Approve the period (finance)")
+async def approve(item_id: PathId, request: Request, scoped: ScopedQuery) -> Decision:
+    """Signals the period's MonthlySettlementWorkflow; it re-runs the
+    reconciliation and releases payouts, or records why the approval is refused."""
+    return await _decide(request, scoped, item_id, "approve", None)
+
+
+@router.post("/settlement-periods/{item_id}/reject", response_model=Decision, status_code=202,
+             tags=["settlement"], responses=ERRORS, summary="Reject the period (finance)")
+async def reject(item_id: PathId, body: RejectIn, request: Request,
+                 scoped: ScopedQuery) -> Decision:
+    """Sends the period back for a new run, with the reason."""
+    return await _decide(request, scoped, item_id, "reject", body.reason)
