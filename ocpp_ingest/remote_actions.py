@@ -25,9 +25,9 @@ from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import TimeoutError as TemporalTimeout
 from temporalio.service import RPCError
 
+from db import ocpp_transactions
 from db.base import utcnow
 from db.models import ChargingPoint, RemoteCommand
-from ocpp_ingest import store
 from ocpp_ingest.command_types import (
     ACCEPTED,
     CHARGING_POINT_ACTIONS,
@@ -216,7 +216,7 @@ def _prepare(
         command.status, command.finished_at = OFFLINE, utcnow()
         command.answer = {"reason": f"charging point {cp.ocpp_id} is not connected"}
     elif action == "remote_stop":
-        tx = store.active_transaction(session, cp_id=cp_id, connector=connector)
+        tx = ocpp_transactions.active_transaction(session, cp_id=cp_id, connector=connector)
         if tx is None:
             command.status, command.finished_at = FAILED, utcnow()
             command.answer = {"reason": f"no running transaction on connector {connector}"}

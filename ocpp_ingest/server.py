@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
+from db import ocpp_connections
 from db.base import utcnow
-from ocpp_ingest import store
 from ocpp_ingest.admission import Admission, Admitter
 from ocpp_ingest.auth import PasswordVerifier
 from ocpp_ingest.context import IngestContext
@@ -182,7 +182,7 @@ class IngestServer:
             return
         cp_id = await self.ctx.write(
             partial(
-                store.on_connect,
+                ocpp_connections.on_connect,
                 ocpp_id=admission.ocpp_id,
                 protocol=subprotocol,
                 node=self.node_id,
@@ -219,7 +219,10 @@ class IngestServer:
                 self.ctx.persisted.pop(cp_id, None)
                 with contextlib.suppress(Exception):
                     await self.ctx.write(
-                        partial(store.on_disconnect, cp_id=cp_id, node=self.node_id, now=utcnow())
+                        partial(
+                            ocpp_connections.on_disconnect,
+                            cp_id=cp_id, node=self.node_id, now=utcnow(),
+                        )
                     )
             log.info("charger %s disconnected", admission.ocpp_id)
 
@@ -247,7 +250,9 @@ class IngestServer:
         items = list(due.items())
         for i in range(0, len(items), 200):
             chunk = dict(items[i : i + 200])
-            await self.ctx.write(partial(store.touch_many, node=self.node_id, seen=chunk))
+            await self.ctx.write(
+                partial(ocpp_connections.touch_many, node=self.node_id, seen=chunk)
+            )
             persisted.update(chunk)
 
     async def sweep(self) -> list[str]:
@@ -258,7 +263,7 @@ class IngestServer:
         silent_after = timedelta(seconds=self.options.offline_after_s)
         fresh = [cp_id for cp_id, ts in self.ctx.seen.items() if now - ts < silent_after]
         swept = await self.ctx.write(
-            partial(store.sweep_offline, cutoff=now - silent_after, keep=fresh)
+            partial(ocpp_connections.sweep_offline, cutoff=now - silent_after, keep=fresh)
         )
         for ocpp_id in swept:
             cp = self.ctx.live.pop(ocpp_id, None)

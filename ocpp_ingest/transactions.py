@@ -12,16 +12,16 @@ from functools import partial
 
 from ocpp.exceptions import PropertyConstraintViolationError
 
+from db import ocpp_connections, ocpp_messages, ocpp_transactions
 from db.base import utcnow
 from db.installation import installation_id
 from db.models import MeterValue
+from db.ocpp_transactions import TxRow
 from domain.meter import went_backwards
-from ocpp_ingest import store
 from ocpp_ingest.clock import implausible
 from ocpp_ingest.context import IngestContext
 from ocpp_ingest.errors import iso
 from ocpp_ingest.meters import Reading
-from ocpp_ingest.store import TxRow
 from workflows.session_types import (
     MeterSummary,
     SessionStart,
@@ -49,7 +49,7 @@ class TransactionTracker:
         tx = self._open.get(transaction_id)
         if tx is None:
             tx = await self.ctx.read(
-                partial(store.load_tx, cp_id=self.cp_id, transaction_id=transaction_id)
+                partial(ocpp_transactions.load_tx, cp_id=self.cp_id, transaction_id=transaction_id)
             )
             if tx is not None and not tx.stopped:
                 self._open[transaction_id] = tx
@@ -67,7 +67,7 @@ class TransactionTracker:
     ) -> TxRow:
         tx = await self.ctx.write(
             partial(
-                store.allocate_v16,
+                ocpp_transactions.allocate_v16,
                 cp_id=self.cp_id,
                 ocpp_id=self.ocpp_id,
                 connector=connector,
@@ -108,7 +108,7 @@ class TransactionTracker:
             return tx, False, False
         tx, created = await self.ctx.write(
             partial(
-                store.ensure_v201,
+                ocpp_transactions.ensure_v201,
                 cp_id=self.cp_id,
                 ocpp_id=self.ocpp_id,
                 transaction_id=transaction_id,
@@ -140,7 +140,7 @@ class TransactionTracker:
         received = utcnow()
         if self._first_connected is None:
             self._first_connected = (await self.ctx.read(
-                partial(store.first_connected_at, cp_id=self.cp_id)
+                partial(ocpp_connections.first_connected_at, cp_id=self.cp_id)
             ),)
         why = implausible(
             reported, received=received, first_connected=self._first_connected[0], past=past
@@ -205,7 +205,7 @@ class TransactionTracker:
             waits.append(
                 self.ctx.write(
                     partial(
-                        store.record_anomaly,
+                        ocpp_messages.record_anomaly,
                         cp_id=self.cp_id,
                         kind="meter_regressed",
                         transaction_id=tx.transaction_id,
@@ -287,7 +287,7 @@ class TransactionTracker:
         # retry after a crash asks the workflow again and gets the same answer. The
         # writer is FIFO, so later writes of this transaction come after this one.
         self.ctx.spawn(
-            self.ctx.write(partial(store.update_tx, pk=tx.pk, values=values)),
+            self.ctx.write(partial(ocpp_transactions.update_tx, pk=tx.pk, values=values)),
             f"record start of {tx.workflow_id}",
         )
         for key, value in values.items():
@@ -337,7 +337,7 @@ class TransactionTracker:
                 )
         await self.ctx.write(
             partial(
-                store.update_tx,
+                ocpp_transactions.update_tx,
                 pk=tx.pk,
                 values=dict(
                     stopped=True,
@@ -355,7 +355,7 @@ class TransactionTracker:
         log.info("charger %s: %s (transaction %s) %s", self.ocpp_id, kind, transaction_id, detail)
         await self.ctx.write(
             partial(
-                store.record_anomaly,
+                ocpp_messages.record_anomaly,
                 cp_id=self.cp_id,
                 kind=kind,
                 transaction_id=transaction_id,

@@ -12,8 +12,8 @@ from ocpp.v16 import call as c16
 from ocpp.v201 import call as c201
 from sqlalchemy import select
 
+from db import ocpp_transactions
 from db.models import ChargingPointStatus, Connector, OcppAnomaly, OcppTransactionState
-from ocpp_ingest import store
 from ocpp_ingest.remote_actions import RemoteActions
 from tests.test_ocpp_support import (
     RecordingGateway,
@@ -86,7 +86,7 @@ async def test_a_refused_start_is_not_a_running_transaction(session_factory):
             # The charger sends no stop after Blocked. A remote stop on connector 1
             # must find no running transaction (it used to pick the refused one).
     with session_factory() as s:
-        assert store.active_transaction(s, cp_id=cp_id, connector=1) is None
+        assert ocpp_transactions.active_transaction(s, cp_id=cp_id, connector=1) is None
 
 
 @pytest.mark.temporal
