@@ -116,14 +116,15 @@ class IngestServer:
     def _start_worker(self) -> None:
         from temporalio.worker import Worker
 
-        from ocpp_ingest.command_workflow import OcppCommandWorkflow
-        from ocpp_ingest.commands import NodeCommands
+        from activities.ocpp_commands import NodeCommands
+        from ocpp_ingest.commands import send_to_live
+        from workflows.ocpp_command import OcppCommandWorkflow
 
         self._worker = Worker(
             self.temporal_client,
             task_queue=node_task_queue(self.node_id),
             workflows=[OcppCommandWorkflow],
-            activities=[NodeCommands(self.ctx.live).send_ocpp_command],
+            activities=[NodeCommands(partial(send_to_live, self.ctx.live)).send_ocpp_command],
             graceful_shutdown_timeout=timedelta(seconds=1),
         )
         self._worker_task = asyncio.create_task(self._worker.run())
@@ -283,7 +284,7 @@ def _log_worker_end(task: asyncio.Task) -> None:
 
 
 async def run(
-    settings=None,
+    settings,
     *,
     stop: asyncio.Event | None = None,
     temporal_client=None,
@@ -291,18 +292,18 @@ async def run(
     session_factory=None,
 ) -> None:
     """One ingest node until cancelled (or `stop` is set): connects to Temporal,
-    builds the session gateway, serves chargers and this node's remote actions."""
+    builds the session gateway, serves chargers and this node's remote actions.
+    `settings` come from the entry point (`energycloud ingest`): the ingest
+    reads no settings itself."""
     from db.base import make_engine, make_sessionmaker
-    from energycloud.settings import get_settings
 
-    settings = settings or get_settings()
     if session_factory is None:
         session_factory = make_sessionmaker(make_engine(settings.database_url))
     if temporal_client is None:
-        from temporalio.client import Client
+        from workflows.temporal_client import connect_temporal
 
-        temporal_client = await Client.connect(
-            settings.temporal_address, namespace=settings.temporal_namespace
+        temporal_client = await connect_temporal(
+            settings.temporal_address, settings.temporal_namespace
         )
     if gateway is None:
         from workflows.session_gateway import SessionGateway

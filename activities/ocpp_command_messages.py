@@ -1,5 +1,7 @@
-"""Inputs and outputs of a remote command (frozen dataclasses with primitive
-fields, so they pass through Temporal's default converter)."""
+"""Inputs and outputs of a remote command and its `send_ocpp_command` activity
+(frozen dataclasses with primitive fields, so they pass through Temporal's
+default converter). They live here, below `workflows/`, because activities must
+not import workflows; `workflows.ocpp_command_types` re-exports them."""
 
 from __future__ import annotations
 

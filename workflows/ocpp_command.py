@@ -1,7 +1,7 @@
-"""One remote command as a tiny workflow on the node's own task queue, so the
-API can route it to the node holding the socket with any Temporal server: the
-workflow and its single `send_ocpp_command` activity both run on
-`ocpp-node-<node id>`. Never retried: a reset must not be sent twice."""
+"""`OcppCommandWorkflow`: one remote command as a tiny workflow on the node's own
+task queue, so the API can route it to the node holding the socket with any
+Temporal server: the workflow and its single `send_ocpp_command` activity both
+run on `ocpp-node-<node id>`. Never retried: a reset must not be sent twice."""
 
 from __future__ import annotations
 
@@ -13,7 +13,14 @@ from temporalio.exceptions import ActivityError
 from temporalio.exceptions import TimeoutError as TemporalTimeout
 
 with workflow.unsafe.imports_passed_through():
-    from ocpp_ingest.command_types import FAILED, TIMED_OUT, OcppCommand, OcppCommandResult
+    # From the defining module (the sandbox resolves type hints there).
+    from activities.ocpp_command_messages import (
+        FAILED,
+        TIMED_OUT,
+        OcppCommand,
+        OcppCommandResult,
+    )
+    from activities.ocpp_commands import NodeCommands
 
 
 @workflow.defn(name="OcppCommandWorkflow")
@@ -21,10 +28,9 @@ class OcppCommandWorkflow:
     @workflow.run
     async def run(self, cmd: OcppCommand) -> OcppCommandResult:
         try:
-            return await workflow.execute_activity(
-                "send_ocpp_command",
+            return await workflow.execute_activity_method(
+                NodeCommands.send_ocpp_command,
                 cmd,
-                result_type=OcppCommandResult,
                 task_queue=workflow.info().task_queue,
                 schedule_to_close_timeout=timedelta(seconds=cmd.timeout_s + 1),
                 retry_policy=RetryPolicy(maximum_attempts=1),
