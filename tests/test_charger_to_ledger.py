@@ -16,7 +16,7 @@ from db.models import ChargingSession, MeterValue
 from energycloud.settings import Settings
 from ocpp_ingest.options import IngestOptions
 from ocpp_ingest.server import IngestServer
-from ocpp_ingest.sim_charger import SimulatedCharger
+from ocpp_ingest.simulator import SimulatedCharger
 from tests.session_helpers import offset_transaction_ids, session_worker
 
 pytestmark = pytest.mark.temporal

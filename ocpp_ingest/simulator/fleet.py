@@ -22,17 +22,7 @@ from dataclasses import dataclass, field
 
 from websockets.exceptions import InvalidHandshake
 
-from ocpp_ingest.sim_charger import SimSession, SimStats, SimulatedCharger
-
-__all__ = [
-    "SimSession",
-    "SimStats",
-    "SimulatedCharger",
-    "SimulationReport",
-    "main",
-    "run_fleet",
-    "simulate",
-]
+from ocpp_ingest.simulator.charger import SimulatedCharger
 
 log = logging.getLogger(__name__)
 
@@ -189,7 +179,3 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     sys.stdout.write(report.summary() + "\n")
     return 0 if not report.failures else 1
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

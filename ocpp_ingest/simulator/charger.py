@@ -17,7 +17,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from ocpp_ingest.auth import basic_auth_header
-from ocpp_ingest.sim_protocol import DIALECTS, now_iso
+from ocpp_ingest.simulator.protocol import DIALECTS, now_iso
 
 
 @dataclass
