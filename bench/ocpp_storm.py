@@ -15,7 +15,7 @@ against the ingest.
 parameters (what versions before the fast charger secrets stored): the first
 storm after an upgrade then checks argon2 one at a time and refuses the rest
 with 503 (they retry); this is reported, not asserted. The test
-tests/test_ocpp_storm.py runs the same storm with fewer chargers."""
+tests/ocpp/test_ocpp_storm.py runs the same storm with fewer chargers."""
 
 from __future__ import annotations
 
