@@ -46,7 +46,8 @@ class AcceptingGateway:
 def seed(database_url: str, count: int) -> None:
 
     from db.base import make_engine, make_sessionmaker
-    from db.models import ChargingPoint, Connector, Customer, Location, Organization
+    from db.demo import bare_location
+    from db.models import ChargingPoint, Connector
     from db.schema import reset_schema
     from domain.enums import ChargingPointState
 
@@ -56,19 +57,11 @@ def seed(database_url: str, count: int) -> None:
 
     password_hash = hash_password(PASSWORD)  # the charger-secret form the platform stores
     with make_sessionmaker(engine)() as s, s.begin():
-        customer = Customer(name="Bench")
-        s.add(customer)
-        s.flush()
-        org = Organization(customer_id=customer.id, name="Bench org")
-        s.add(org)
-        s.flush()
-        location = Location(customer_id=customer.id, organization_id=org.id, name="Bench")
-        s.add(location)
-        s.flush()
+        location = bare_location(s, customer="Bench", organization="Bench org", location="Bench")
         s.add_all(
             ChargingPoint(
                 ocpp_id=f"BENCH-{i:05d}",
-                customer_id=customer.id,
+                customer_id=location.customer_id,
                 location_id=location.id,
                 state=ChargingPointState.PRE_APPROVED,
                 password_hash=password_hash,

@@ -15,8 +15,9 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 from websockets.asyncio.client import connect
 
+from db.demo import bare_location
 from db.installation import installation_id
-from db.models import ChargingPoint, Customer, Location, Organization
+from db.models import ChargingPoint
 from db.tree_service import add_charging_point
 from energycloud.settings import Settings
 from ocpp_ingest.auth import PasswordVerifier, basic_auth_header
@@ -88,16 +89,8 @@ class RecordingGateway:
 def seed_location(session_factory) -> tuple[int, int]:
     """A customer with one organization and location: (customer_id, location_id)."""
     with session_factory() as s, s.begin():
-        customer = Customer(name=f"Customer {uuid.uuid4().hex[:6]}")
-        s.add(customer)
-        s.flush()
-        org = Organization(customer_id=customer.id, name="Main org")
-        s.add(org)
-        s.flush()
-        location = Location(customer_id=customer.id, organization_id=org.id, name="Depot")
-        s.add(location)
-        s.flush()
-        return customer.id, location.id
+        location = bare_location(s, customer=f"Customer {uuid.uuid4().hex[:6]}")
+        return location.customer_id, location.id
 
 
 def pre_approve(
