@@ -7,12 +7,11 @@ serves every charger socket of the node, never waits on the database."""
 
 from __future__ import annotations
 
-import asyncio
-
 from sqlalchemy.orm import Session, sessionmaker
 
 from activities.session_messages import AuthorizeAnswer
 from db.facts import session_snapshot
+from db.off_loop import run_off_loop
 
 
 class AuthorizationService:
@@ -20,14 +19,20 @@ class AuthorizationService:
         self.session_factory = session_factory
 
     def decide(self, *, ocpp_id: str, id_tag: str) -> AuthorizeAnswer:
-        with self.session_factory() as db_session:
-            snap = session_snapshot(
-                db_session, workflow_id=f"authorize:{ocpp_id}", ocpp_id=ocpp_id, id_tag=id_tag
-            )
+        with self.session_factory() as db:
+            return self._decide(db, ocpp_id=ocpp_id, id_tag=id_tag)
+
+    @staticmethod
+    def _decide(db: Session, *, ocpp_id: str, id_tag: str) -> AuthorizeAnswer:
+        snap = session_snapshot(
+            db, workflow_id=f"authorize:{ocpp_id}", ocpp_id=ocpp_id, id_tag=id_tag
+        )
         return AuthorizeAnswer(
             accepted=snap.accepted, status=snap.status, category=snap.category,
             reason=snap.reason,
         )
 
     async def authorize(self, ocpp_id: str, id_tag: str) -> AuthorizeAnswer:
-        return await asyncio.to_thread(self.decide, ocpp_id=ocpp_id, id_tag=id_tag)
+        return await run_off_loop(
+            self.session_factory, lambda db: self._decide(db, ocpp_id=ocpp_id, id_tag=id_tag)
+        )

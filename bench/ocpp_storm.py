@@ -15,7 +15,7 @@ against the ingest.
 parameters (what versions before the fast charger secrets stored): the first
 storm after an upgrade then checks argon2 one at a time and refuses the rest
 with 503 (they retry); this is reported, not asserted. The test
-tests/test_ocpp_storm.py runs the same storm with fewer chargers."""
+tests/ocpp/test_ocpp_storm.py runs the same storm with fewer chargers."""
 
 from __future__ import annotations
 
@@ -61,26 +61,20 @@ class StormResult:
 
 def seed(session_factory, n: int, *, prefix: str, legacy_hasher=None) -> list[str]:
     """N pre-approved chargers under one location (bulk: one transaction)."""
-    from db.models import ChargingPoint, Connector, Customer, Location, Organization
+    from db.demo import bare_location
+    from db.models import ChargingPoint, Connector
     from domain.enums import ChargingPointState
     from ocpp_ingest.auth import hash_password
 
     ids = [f"{prefix}-{i:05d}" for i in range(n)]
     with session_factory() as s, s.begin():
-        customer = Customer(name=f"Storm {uuid.uuid4().hex[:6]}")
-        s.add(customer)
-        s.flush()
-        org = Organization(customer_id=customer.id, name="Storm org")
-        s.add(org)
-        s.flush()
-        location = Location(customer_id=customer.id, organization_id=org.id, name="Storm depot")
-        s.add(location)
-        s.flush()
+        location = bare_location(s, customer=f"Storm {uuid.uuid4().hex[:6]}",
+                                 organization="Storm org", location="Storm depot")
         stored = legacy_hasher.hash(PASSWORD) if legacy_hasher else None
         for ocpp_id in ids:
             cp = ChargingPoint(
                 ocpp_id=ocpp_id,
-                customer_id=customer.id,
+                customer_id=location.customer_id,
                 location_id=location.id,
                 name=ocpp_id,
                 state=ChargingPointState.PRE_APPROVED,

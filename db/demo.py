@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from db import tree_service as tree
 from db.base import transaction
-from db.models import ChargingPoint, PlatformSettings
+from db.models import ChargingPoint, Customer, Location, Organization, PlatformSettings
 from domain.enums import AccessMode, CardStatus, ChargingPointState, Role
 
 log = logging.getLogger(__name__)
@@ -56,6 +56,23 @@ def time_of_use_tariff(tariff_id: str) -> dict:
 # The chargers beyond SCENARIOS.md are billable from November 2026, so October
 # 2026 settles to exactly the five documents of SCENARIOS.md.
 EXTRAS_CONNECTED = "2026-11-01T00:00:00+01:00"
+
+
+def bare_location(
+    db: Session, *, customer: str, organization: str = "Main org", location: str = "Depot"
+) -> Location:
+    """A customer with one organization and one location and nothing else (no
+    rates, no cards): somewhere to hang chargers for benches and tests."""
+    owner = Customer(name=customer)
+    db.add(owner)
+    db.flush()
+    org = Organization(customer_id=owner.id, name=organization)
+    db.add(org)
+    db.flush()
+    place = Location(customer_id=owner.id, organization_id=org.id, name=location)
+    db.add(place)
+    db.flush()
+    return place
 
 
 def _dt(text: str) -> datetime:

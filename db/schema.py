@@ -1,7 +1,7 @@
 """Creating and resetting the schema outside Alembic (tests, throwaway databases).
 
 Production databases are migrated with Alembic (`energycloud migrate`); a test in
-tests/test_migrations.py proves the migrations produce exactly these models."""
+tests/db/test_migrations.py proves the migrations produce exactly these models."""
 
 from __future__ import annotations
 

@@ -11,7 +11,8 @@ on it) and a sentence for a person:
 
 `DomainError` is a `ValueError` so code that caught the old `ValueError`s keeps
 working. Older names (`TreeError`, `LedgerError`, `IdempotencyConflict`,
-`UnknownSession`, ...) subclass the right kind and keep their names."""
+`UnknownSession`, ...) subclass the right kind and keep their names; the
+onboarding refusals are defined here (re-exported by `ocpp_ingest.onboarding`)."""
 
 from __future__ import annotations
 
@@ -45,6 +46,29 @@ class Conflict(DomainError):
 
 class NotAllowed(DomainError):
     code = "not_allowed"
+
+
+# -- adding a charging point (ocpp_ingest.onboarding) ----------------------------
+
+
+class OnboardingError(Invalid):
+    """A charging point cannot be added this way; the message says why and what to do."""
+
+    code = "onboarding.refused"
+
+
+class ChargerNotConnected(OnboardingError):
+    code = "onboarding.charger_not_connected"
+
+
+class ChargingPointExists(OnboardingError, Conflict):
+    code = "onboarding.charging_point_exists"
+
+
+class ClaimNotProven(OnboardingError, NotAllowed):
+    """The password given at claim time is not the connected device's."""
+
+    code = "onboarding.claim_not_proven"
 
 
 # HTTP status per kind, for the one API handler that will translate them. Invalid

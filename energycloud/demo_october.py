@@ -77,12 +77,12 @@ async def drive_october_sessions(
     # By charger and transaction: the workflow id also carries this database's
     # installation id (db.installation), which the gateway adds.
     with session_factory() as db:
-        known = set(db.execute(
+        known = {tuple(row) for row in db.execute(
             select(ChargingSession.ocpp_id, ChargingSession.transaction_id).where(
                 ChargingSession.transaction_id.in_([s.transaction_id for s in sessions]),
                 ChargingSession.state.in_(("finished", "rejected")),
             )
-        ).tuples())
+        )}
     todo = [s for s in sessions if (s.ocpp_id, s.transaction_id) not in known]
     gateway = SessionGateway(client=client, session_factory=session_factory,
                              task_queue=task_queue)

@@ -12,59 +12,43 @@ platform down with a non-zero exit: half a platform is worse than none."""
 
 from __future__ import annotations
 
-import ctypes
 import importlib.util
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
 
-import httpx
 from rich.console import Console
 
-from api.version import platform_version
+from energycloud.banner import Banner
+from energycloud.probes import (
+    api_answers,
+    port_in_use,
+    split_address,
+    temporal_serving,
+)
 from energycloud.settings import VAR, Settings
+from energycloud.supervisor import (
+    EXIT_CONFIG,
+    EXIT_FAILED,
+    EXIT_OK,
+    Child,
+    Interrupted,
+    StartupError,
+    Supervisor,
+    die_with_parent_hook,
+)
 from energycloud.temporal_cli import temporal_binary
 
 log = logging.getLogger(__name__)
 
-GRACE_S = 12.0
 TEMPORAL_START_TIMEOUT_S = 120.0
 TEMPORAL_REMOTE_WAIT_S = 60.0
 API_START_TIMEOUT_S = 120.0
 DEMO_SESSIONS_TIMEOUT_S = 60.0
-POLL_S = 0.25
-
-EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
-
-
-class StartupError(Exception):
-    """Giving up on starting; the message tells the operator what to do."""
-
-    def __init__(self, message: str, exit_code: int = EXIT_FAILED) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
-
-
-class Interrupted(Exception):
-    """Ctrl-C or SIGTERM arrived while starting."""
-
-
-@dataclass
-class Child:
-    name: str
-    process: subprocess.Popen
-    log_file: IO | None = field(default=None, repr=False)
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
 
 
 def var_dir(settings: Settings) -> Path:
@@ -72,75 +56,7 @@ def var_dir(settings: Settings) -> Path:
     return Path(getattr(settings, "var_dir", None) or os.environ.get("VAR_DIR") or VAR)
 
 
-def split_address(address: str) -> tuple[str, int]:
-    host, _, port = address.rpartition(":")
-    return host or "127.0.0.1", int(port)
-
-
-def port_in_use(host: str, port: int) -> bool:
-    # SO_REUSEADDR as the servers use it: a port in TIME_WAIT after a restart is free.
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError:
-            return True
-    return False
-
-
-def display_host(host: str) -> str:
-    return "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
-
-
-def temporal_serving(binary: str, address: str, namespace: str) -> bool:
-    """Temporal's frontend reports SERVING and the namespace exists (a worker could
-    not start before that)."""
-    common = ["--address", address, "--command-timeout", "2s"]
-    try:
-        health = subprocess.run(
-            [binary, "operator", "cluster", "health", *common],
-            capture_output=True,
-            text=True,
-            timeout=5,
-        )
-        if "SERVING" not in health.stdout.split():
-            return False
-        described = subprocess.run(
-            [binary, "operator", "namespace", "describe", "--namespace", namespace, *common],
-            capture_output=True,
-            text=True,
-            timeout=5,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return described.returncode == 0
-
-
-def api_answers(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=2.0).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
-def _die_with_parent_hook():
-    """A preexec function asking Linux to SIGTERM the child when we die (PR_SET_PDEATHSIG),
-    so a killed supervisor leaves no platform behind holding the ports."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl  # resolved before fork
-    except (OSError, AttributeError):
-        return None
-    pr_set_pdeathsig = 1
-
-    def hook() -> None:
-        prctl(pr_set_pdeathsig, signal.SIGTERM)
-
-    return hook
-
-
-class Platform:
+class Platform(Supervisor, Banner):
     """Supervises the platform's processes for `energycloud up`."""
 
     def __init__(
@@ -165,7 +81,7 @@ class Platform:
         self._temporal_first_start = False
         self._temporal_spawned_at = 0.0
         self._first_signal_at = 0.0
-        self._preexec = _die_with_parent_hook()
+        self._preexec = die_with_parent_hook()
         self._temporal_binary = temporal_binary()
 
     # ----------------------------------------------------------------- run
@@ -295,28 +211,6 @@ class Platform:
                 EXIT_CONFIG,
             )
 
-    def _check_interrupted(self) -> None:
-        if self._signals:
-            raise Interrupted
-
-    def _check_children(self) -> None:
-        for child in self.children:
-            code = child.process.poll()
-            if code is not None:
-                hint = f"; see {self.var / 'temporal.log'}" if child.name == "temporal" else ""
-                raise StartupError(f"The {child.name} exited with code {code} while starting{hint}")
-
-    def _wait_until(self, ready, timeout_s: float, what: str) -> float:
-        started = time.monotonic()
-        while True:
-            self._check_interrupted()
-            self._check_children()
-            if ready():
-                return time.monotonic() - started
-            if time.monotonic() - started > timeout_s:
-                raise StartupError(f"Gave up waiting {timeout_s:.0f} s for {what}")
-            time.sleep(POLL_S)
-
     # ------------------------------------------------------------ database
 
     def _prepare_database(self) -> None:
@@ -343,25 +237,6 @@ class Platform:
             raise StartupError(f"Loading the demo data failed: {exc}") from exc
         finally:
             engine.dispose()
-
-    def _demo_logins(self) -> list[tuple[str, str]]:
-        from sqlalchemy import select
-
-        from db.base import make_engine
-        from db.models import User
-
-        engine = make_engine(self.settings.database_url)
-        try:
-            with engine.connect() as conn:
-                rows = conn.execute(
-                    select(User.email, User.role).where(User.active).order_by(User.id)
-                ).all()
-        except Exception:  # noqa: BLE001  (the banner must not fail on this)
-            log.exception("Could not read the users for the banner")
-            return []
-        finally:
-            engine.dispose()
-        return [(email, str(getattr(role, "value", role))) for email, role in rows]
 
     # ------------------------------------------------------------ processes
 
@@ -463,97 +338,3 @@ class Platform:
                 f"{exc}: start that cluster, or set TEMPORAL_EMBEDDED=true to run the dev server"
             ) from exc
         log.info("Temporal at %s is serving", address)
-
-    # ------------------------------------------------------------ supervise
-
-    def _supervise(self) -> int:
-        while not self._signals:
-            for child in self.children:
-                code = child.process.poll()
-                if code is not None:
-                    log.error(
-                        "The %s (pid %d) exited with code %s; stopping the platform",
-                        child.name,
-                        child.pid,
-                        code,
-                    )
-                    return EXIT_FAILED
-            time.sleep(POLL_S)
-        return EXIT_OK
-
-    def _stop_all(self) -> None:
-        apps = [c for c in reversed(self.children) if c.name != "temporal"]
-        temporal = [c for c in self.children if c.name == "temporal"]
-        # Applications first, so none of them sees Temporal vanish under it.
-        self._terminate(apps)
-        self._terminate(temporal)
-
-    def _terminate(self, children: list[Child]) -> None:
-        alive = [c for c in children if c.process.poll() is None]
-        for child in alive:
-            log.info("Stopping %s (pid %d)", child.name, child.pid)
-            _signal_group(child.pid, signal.SIGTERM)
-        deadline = time.monotonic() + GRACE_S
-        for child in alive:
-            while (
-                child.process.poll() is None and time.monotonic() < deadline and self._signals < 2
-            ):
-                time.sleep(0.05)
-            if child.process.poll() is None:
-                log.warning("The %s (pid %d) did not stop; killing it", child.name, child.pid)
-                _signal_group(child.pid, signal.SIGKILL)
-                child.process.wait()
-        for child in children:
-            code = child.process.wait()
-            _signal_group(child.pid, signal.SIGKILL)  # stragglers the child may have left
-            if child in alive:
-                log.info("Stopped %s (pid %d, exit code %s)", child.name, child.pid, code)
-            if child.log_file:
-                child.log_file.close()
-                child.log_file = None
-        self.children = [c for c in self.children if c not in children]
-
-    # ------------------------------------------------------------ banner
-
-    def _api_base(self) -> str:
-        return f"http://{display_host(self.settings.api_host)}:{self.settings.api_port}"
-
-    def _print_banner(self, took_s: float) -> None:
-        s = self.settings
-        out = self.console
-        out.print(f"\n[bold green]Energy Cloud {platform_version()} is up[/] ({took_s:.1f} s)\n")
-        rows = [
-            ("Portal", f"{self._api_base()}/  (log in with a demo login below)"),
-            ("API", f"{self._api_base()}/api/v1"),
-            ("API docs", f"{self._api_base()}/docs"),
-        ]
-        if self.start_ingest:
-            rows.append(
-                ("OCPP endpoint", f"ws://{display_host(s.ocpp_host)}:{s.ocpp_port}/ocpp/<id>")
-            )
-        if s.temporal_embedded:
-            rows.append(("Temporal UI", f"http://127.0.0.1:{s.temporal_ui_port}"))
-        rows.append(("Temporal", s.temporal_address))
-        from db.migrate import display_url
-
-        rows.append(("Database", display_url(s.database_url)))
-        for label, value in rows:
-            out.print(f"  {label:<14} {value}", markup=False)
-        logins = self._demo_logins()
-        if logins:
-            out.print(f"\n[bold]Demo logins[/] (password: {s.demo_password})")
-            for email, role in logins:
-                out.print(f"  {email:<40} {role}", markup=False)
-        else:
-            out.print("\nNo users in the database yet (no demo data loaded).")
-        if self.load_demo and self.start_worker:
-            out.print("\n[bold]Demo month[/]: energycloud settle --period 2026-10, then "
-                      "energycloud approve --period 2026-10 --by finance@energycloud.example")
-        out.print("\nPress Ctrl-C to stop.\n")
-
-
-def _signal_group(pid: int, sig: signal.Signals) -> None:
-    try:
-        os.killpg(pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass

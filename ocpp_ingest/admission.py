@@ -28,9 +28,9 @@ from urllib.parse import unquote
 from websockets.asyncio.server import ServerConnection
 from websockets.http11 import Request, Response
 
+from db import ocpp_connections
 from domain.charger_ids import ocpp_id_key, ocpp_id_problem
 from domain.enums import ChargingPointState
-from ocpp_ingest import store
 from ocpp_ingest.auth import PasswordVerifier, VerifierBusy, hash_password, parse_basic_auth
 from ocpp_ingest.budgets import KeyedBuckets
 from ocpp_ingest.errors import excerpt
@@ -63,7 +63,7 @@ class AuthLoader:
         self._waiting: dict[str, list[asyncio.Future]] = {}
         self._running = False
 
-    async def load(self, ocpp_id: str) -> store.AuthRow | None:
+    async def load(self, ocpp_id: str) -> ocpp_connections.AuthRow | None:
         future = asyncio.get_running_loop().create_future()
         self._waiting.setdefault(ocpp_id, []).append(future)
         if not self._running:
@@ -77,7 +77,9 @@ class AuthLoader:
                 ids = list(self._waiting)[: self.max_batch]
                 futures = {i: self._waiting.pop(i) for i in ids}
                 try:
-                    rows = await self.ctx.read(partial(store.load_auth_many, ocpp_ids=ids))
+                    rows = await self.ctx.read(
+                        partial(ocpp_connections.load_auth_many, ocpp_ids=ids)
+                    )
                 except Exception as error:  # noqa: BLE001 - each handshake gets the error
                     for waiting in futures.values():
                         for f in waiting:
@@ -198,7 +200,7 @@ class Admitter:
         if verdict.upgraded_hash is not None:
             await self.ctx.write(
                 partial(
-                    store.replace_password_hash,
+                    ocpp_connections.replace_password_hash,
                     cp_id=row.id,
                     old=row.password_hash,
                     new=verdict.upgraded_hash,
@@ -222,7 +224,7 @@ class Admitter:
                 path=path,
                 address=address,
             )
-        held = await self.ctx.read(store.count_pending)
+        held = await self.ctx.read(ocpp_connections.count_pending)
         if held >= self.options.max_pending_chargers:
             return self._refuse(
                 connection,

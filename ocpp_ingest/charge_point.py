@@ -16,8 +16,8 @@ from ocpp.exceptions import FormationViolationError, InternalError, OCPPError, S
 from ocpp.messages import CallError, MessageType, unpack
 from websockets.exceptions import ConnectionClosed
 
+from db import ocpp_connections, ocpp_messages
 from db.base import utcnow
-from ocpp_ingest import store
 from ocpp_ingest.budgets import ConnectionBudget
 from ocpp_ingest.context import IngestContext
 from ocpp_ingest.errors import excerpt, for_version, frame_error, framing_error, unknown_action
@@ -96,7 +96,7 @@ class IngestChargePoint:
         self.tx = TransactionTracker(ctx, cp_id=cp_id, ocpp_id=ocpp_id)
         self.messages = 0
         self.unsolicited = 0
-        # The stored password hash this socket proved (see store.record_boot).
+        # The stored password hash this socket proved (see db.ocpp_connections.record_boot).
         self.password_hash = password_hash
         # Unclaimed: only BootNotification and Heartbeat until a boot is Accepted.
         self.pending = pending
@@ -224,7 +224,7 @@ class IngestChargePoint:
     async def _boot(self, *, vendor, model, firmware_version, serial_number) -> tuple[str, int]:
         status = await self.ctx.write(
             partial(
-                store.record_boot,
+                ocpp_connections.record_boot,
                 cp_id=self.cp_id,
                 vendor=vendor,
                 model=model,
@@ -256,7 +256,7 @@ class IngestChargePoint:
     ) -> None:
         await self.ctx.write(
             partial(
-                store.record_status,
+                ocpp_messages.record_status,
                 cp_id=self.cp_id,
                 connector=connector,
                 status=status,
@@ -271,7 +271,7 @@ class IngestChargePoint:
         status = "UnknownVendorId"
         await self.ctx.write(
             partial(
-                store.record_data_transfer,
+                ocpp_messages.record_data_transfer,
                 cp_id=self.cp_id,
                 vendor_id=vendor_id,
                 message_id=message_id,

@@ -1,6 +1,8 @@
-"""Node side of remote actions: the `send_ocpp_command` activity, run by each
-ingest node's own Temporal worker (task queue `ocpp-node-<node id>`), finds the
-live charge point object of this node and sends the OCPP call (DOMAIN.md §9)."""
+"""The OCPP side of remote actions (DOMAIN.md §9): the request each platform
+action becomes in 1.6 and 2.0.1, and `send_to_live`, which finds this node's live
+charge point object and sends it. The node's `send_ocpp_command` activity
+(`activities.ocpp_commands`) is given `send_to_live`; its workflow is
+`workflows.ocpp_command.OcppCommandWorkflow`."""
 
 from __future__ import annotations
 
@@ -11,10 +13,9 @@ from ocpp.charge_point import remove_nones, serialize_as_dict, snake_to_camel_ca
 from ocpp.exceptions import OCPPError
 from ocpp.v16 import call as call16
 from ocpp.v201 import call as call201
-from temporalio import activity
 from websockets.exceptions import ConnectionClosed
 
-from ocpp_ingest.command_types import (
+from workflows.ocpp_command_types import (
     ACCEPTED,
     FAILED,
     OFFLINE,
@@ -90,15 +91,9 @@ def build_call(version: str, cmd: OcppCommand):
     raise ValueError(f"unknown remote action {cmd.action!r}")
 
 
-class NodeCommands:
-    """Activities bound to one node's live connections (`IngestContext.live`)."""
-
-    def __init__(self, live: dict):
-        self.live = live
-
-    @activity.defn(name="send_ocpp_command")
-    async def send_ocpp_command(self, cmd: OcppCommand) -> OcppCommandResult:
-        return await send(self.live.get(cmd.ocpp_id), cmd)
+async def send_to_live(live: dict, cmd: OcppCommand) -> OcppCommandResult:
+    """Send to the charger among this node's live connections (`IngestContext.live`)."""
+    return await send(live.get(cmd.ocpp_id), cmd)
 
 
 async def send(cp, cmd: OcppCommand) -> OcppCommandResult:

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.base import utcnow
+from db.off_loop import run_off_loop
 from ocpp_ingest.budgets import NodeBudget
 from ocpp_ingest.options import IngestOptions
 from ocpp_ingest.writer import DbWriter
@@ -48,12 +49,7 @@ class IngestContext:
 
     async def read(self, fn: Callable[[Session], T]) -> T:
         """A read-only unit of work off the event loop."""
-
-        def run():
-            with self.session_factory() as session:
-                return fn(session)
-
-        return await asyncio.to_thread(run)
+        return await run_off_loop(self.session_factory, fn)
 
     def write(self, fn: Callable[[Session], T]) -> Awaitable[T]:
         """A write in the next group commit; resolves once durable."""

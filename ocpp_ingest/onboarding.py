@@ -2,11 +2,14 @@
 
 * **pre-approved**: its OCPP id is reserved now (`db.tree_service.add_charging_point`);
   its first accepted BootNotification completes onboarding and starts the
-  billable period (`ocpp_ingest.store.record_boot`).
+  billable period (`db.ocpp_connections.record_boot`).
 * **energized and connected**: the charger is online right now, held as
   *pending* because nobody claimed it yet; `claim_energized_charging_point`
   moves it into the tree and starts its billable period now. Anything else is
   refused with a message that says what to do.
+
+Both follow the one lifecycle rule (`domain.charging_point_lifecycle`), which
+also decides the billable start.
 
 Service functions with keyword-only arguments; the caller owns the transaction."""
 
@@ -19,25 +22,25 @@ from sqlalchemy.orm import Session
 
 from db.base import utcnow
 from db.models import ChargingPoint, Connector, Location
+from domain import charging_point_lifecycle as lifecycle
 from domain.charger_ids import ocpp_id_key, ocpp_id_problem
 from domain.charger_secrets import is_charger_secret_hash, verify_charger_secret
 from domain.enums import ChargingPointState as State
+from domain.errors import (
+    ChargerNotConnected,
+    ChargingPointExists,
+    ClaimNotProven,
+    OnboardingError,
+)
+from ocpp_ingest.options import IngestOptions
 
-
-class OnboardingError(ValueError):
-    """A charging point cannot be added this way; the message says why and what to do."""
-
-
-class ChargerNotConnected(OnboardingError):
-    pass
-
-
-class ChargingPointExists(OnboardingError):
-    pass
-
-
-class ClaimNotProven(OnboardingError):
-    """The password given at claim time is not the connected device's."""
+__all__ = [
+    "ChargerNotConnected",
+    "ChargingPointExists",
+    "ClaimNotProven",
+    "OnboardingError",
+    "claim_energized_charging_point",
+]
 
 
 def _proves(password_hash: str | None, password: str) -> bool:
@@ -51,12 +54,8 @@ def _proves(password_hash: str | None, password: str) -> bool:
 
 
 def _ingest_url(ingest_url: str | None) -> str:
-    if ingest_url:
-        return ingest_url.rstrip("/")
-    from energycloud.settings import get_settings
-
-    settings = get_settings()
-    return f"ws://{settings.ocpp_host}:{settings.ocpp_port}/ocpp"
+    # The entry point passes the address chargers use (it knows the settings).
+    return ingest_url.rstrip("/") if ingest_url else "the platform's OCPP address"
 
 
 def _check_location(session: Session, *, customer_id: int, location_id: int) -> None:
@@ -75,7 +74,7 @@ def claim_energized_charging_point(
     name: str = "",
     subscription_plan_id: int | None = None,
     ingest_url: str | None = None,
-    offline_after_s: float | None = None,
+    offline_after_s: float = IngestOptions.offline_after_s,
     now: datetime | None = None,
 ) -> ChargingPoint:
     """Add a charging point that is powered on and connected right now: it must be
@@ -98,10 +97,6 @@ def claim_energized_charging_point(
         raise ChargingPointExists(
             f"charging point {ocpp_id} is already added (state {cp.state.value})"
         )
-    if offline_after_s is None:
-        from energycloud.settings import get_settings
-
-        offline_after_s = get_settings().ocpp_offline_after_s
     recent = (
         cp is not None
         and cp.last_seen_at is not None
@@ -123,9 +118,9 @@ def claim_energized_charging_point(
     cp.customer_id, cp.location_id = customer_id, location_id
     cp.name = name or cp.name or cp.ocpp_id
     cp.subscription_plan_id = subscription_plan_id
-    cp.state = State.CONNECTED
-    if cp.first_connected_at is None:
-        cp.first_connected_at = now  # energized and connected: billable from now
+    # Energized and connected: billable from now (unless it already counted).
+    claimed = lifecycle.claim(first_connected_at=cp.first_connected_at, now=now)
+    cp.state, cp.first_connected_at = claimed.state, claimed.first_connected_at
     if not cp.connectors:
         cp.connectors.append(Connector(number=1))
     session.flush()

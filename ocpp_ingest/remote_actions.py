@@ -13,7 +13,6 @@ job."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from dataclasses import dataclass
@@ -25,10 +24,14 @@ from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import TimeoutError as TemporalTimeout
 from temporalio.service import RPCError
 
+from db import ocpp_transactions
 from db.base import utcnow
 from db.models import ChargingPoint, RemoteCommand
-from ocpp_ingest import store
-from ocpp_ingest.command_types import (
+from db.off_loop import run_off_loop
+from ocpp_ingest.commands import OCPP_ACTIONS, protocol_version
+from ocpp_ingest.options import node_task_queue
+from workflows.ocpp_command import OcppCommandWorkflow
+from workflows.ocpp_command_types import (
     ACCEPTED,
     CHARGING_POINT_ACTIONS,
     CONNECTOR_ACTIONS,
@@ -39,9 +42,6 @@ from ocpp_ingest.command_types import (
     OcppCommand,
     OcppCommandResult,
 )
-from ocpp_ingest.command_workflow import OcppCommandWorkflow
-from ocpp_ingest.commands import OCPP_ACTIONS, protocol_version
-from ocpp_ingest.options import node_task_queue
 from workflows.session_types import StopRequest
 
 log = logging.getLogger(__name__)
@@ -180,11 +180,7 @@ class RemoteActions:
             return OcppCommandResult(FAILED, detail=f"Temporal unavailable: {exc}")
 
     async def _db(self, fn):
-        def run():
-            with self.session_factory() as session, session.begin():
-                return fn(session)
-
-        return await asyncio.to_thread(run)
+        return await run_off_loop(self.session_factory, fn, commit=True)
 
 
 def _prepare(
@@ -216,7 +212,7 @@ def _prepare(
         command.status, command.finished_at = OFFLINE, utcnow()
         command.answer = {"reason": f"charging point {cp.ocpp_id} is not connected"}
     elif action == "remote_stop":
-        tx = store.active_transaction(session, cp_id=cp_id, connector=connector)
+        tx = ocpp_transactions.active_transaction(session, cp_id=cp_id, connector=connector)
         if tx is None:
             command.status, command.finished_at = FAILED, utcnow()
             command.answer = {"reason": f"no running transaction on connector {connector}"}

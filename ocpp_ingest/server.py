@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
+from db import ocpp_connections
 from db.base import utcnow
-from ocpp_ingest import store
 from ocpp_ingest.admission import Admission, Admitter
 from ocpp_ingest.auth import PasswordVerifier
 from ocpp_ingest.context import IngestContext
@@ -116,14 +116,15 @@ class IngestServer:
     def _start_worker(self) -> None:
         from temporalio.worker import Worker
 
-        from ocpp_ingest.command_workflow import OcppCommandWorkflow
-        from ocpp_ingest.commands import NodeCommands
+        from activities.ocpp_commands import NodeCommands
+        from ocpp_ingest.commands import send_to_live
+        from workflows.ocpp_command import OcppCommandWorkflow
 
         self._worker = Worker(
             self.temporal_client,
             task_queue=node_task_queue(self.node_id),
             workflows=[OcppCommandWorkflow],
-            activities=[NodeCommands(self.ctx.live).send_ocpp_command],
+            activities=[NodeCommands(partial(send_to_live, self.ctx.live)).send_ocpp_command],
             graceful_shutdown_timeout=timedelta(seconds=1),
         )
         self._worker_task = asyncio.create_task(self._worker.run())
@@ -182,7 +183,7 @@ class IngestServer:
             return
         cp_id = await self.ctx.write(
             partial(
-                store.on_connect,
+                ocpp_connections.on_connect,
                 ocpp_id=admission.ocpp_id,
                 protocol=subprotocol,
                 node=self.node_id,
@@ -219,7 +220,10 @@ class IngestServer:
                 self.ctx.persisted.pop(cp_id, None)
                 with contextlib.suppress(Exception):
                     await self.ctx.write(
-                        partial(store.on_disconnect, cp_id=cp_id, node=self.node_id, now=utcnow())
+                        partial(
+                            ocpp_connections.on_disconnect,
+                            cp_id=cp_id, node=self.node_id, now=utcnow(),
+                        )
                     )
             log.info("charger %s disconnected", admission.ocpp_id)
 
@@ -247,7 +251,9 @@ class IngestServer:
         items = list(due.items())
         for i in range(0, len(items), 200):
             chunk = dict(items[i : i + 200])
-            await self.ctx.write(partial(store.touch_many, node=self.node_id, seen=chunk))
+            await self.ctx.write(
+                partial(ocpp_connections.touch_many, node=self.node_id, seen=chunk)
+            )
             persisted.update(chunk)
 
     async def sweep(self) -> list[str]:
@@ -258,7 +264,7 @@ class IngestServer:
         silent_after = timedelta(seconds=self.options.offline_after_s)
         fresh = [cp_id for cp_id, ts in self.ctx.seen.items() if now - ts < silent_after]
         swept = await self.ctx.write(
-            partial(store.sweep_offline, cutoff=now - silent_after, keep=fresh)
+            partial(ocpp_connections.sweep_offline, cutoff=now - silent_after, keep=fresh)
         )
         for ocpp_id in swept:
             cp = self.ctx.live.pop(ocpp_id, None)
@@ -278,7 +284,7 @@ def _log_worker_end(task: asyncio.Task) -> None:
 
 
 async def run(
-    settings=None,
+    settings,
     *,
     stop: asyncio.Event | None = None,
     temporal_client=None,
@@ -286,18 +292,18 @@ async def run(
     session_factory=None,
 ) -> None:
     """One ingest node until cancelled (or `stop` is set): connects to Temporal,
-    builds the session gateway, serves chargers and this node's remote actions."""
+    builds the session gateway, serves chargers and this node's remote actions.
+    `settings` come from the entry point (`energycloud ingest`): the ingest
+    reads no settings itself."""
     from db.base import make_engine, make_sessionmaker
-    from energycloud.settings import get_settings
 
-    settings = settings or get_settings()
     if session_factory is None:
         session_factory = make_sessionmaker(make_engine(settings.database_url))
     if temporal_client is None:
-        from temporalio.client import Client
+        from workflows.temporal_client import connect_temporal
 
-        temporal_client = await Client.connect(
-            settings.temporal_address, namespace=settings.temporal_namespace
+        temporal_client = await connect_temporal(
+            settings.temporal_address, settings.temporal_namespace
         )
     if gateway is None:
         from workflows.session_gateway import SessionGateway

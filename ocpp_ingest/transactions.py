@@ -1,7 +1,7 @@
 """Transactions of one charger connection, for both protocol versions: ids,
-meter values (batched, regressions and late readings flagged), periodic
-summaries, impossible timestamps replaced and flagged, and the calls into the
-session workflow (`SessionGateway.start/stop/meter_summary`)."""
+impossible timestamps replaced and flagged, and the calls into the session
+workflow (`SessionGateway.start/stop`); meter values and summaries are
+`ocpp_ingest.meter_readings`."""
 
 from __future__ import annotations
 
@@ -12,18 +12,15 @@ from functools import partial
 
 from ocpp.exceptions import PropertyConstraintViolationError
 
+from db import ocpp_connections, ocpp_messages, ocpp_transactions
 from db.base import utcnow
 from db.installation import installation_id
-from db.models import MeterValue
-from domain.meter import went_backwards
-from ocpp_ingest import store
+from db.ocpp_transactions import TxRow
 from ocpp_ingest.clock import implausible
 from ocpp_ingest.context import IngestContext
 from ocpp_ingest.errors import iso
-from ocpp_ingest.meters import Reading
-from ocpp_ingest.store import TxRow
+from ocpp_ingest.meter_readings import MeterReadings
 from workflows.session_types import (
-    MeterSummary,
     SessionStart,
     SessionStop,
     StartAnswer,
@@ -33,7 +30,7 @@ from workflows.session_types import (
 log = logging.getLogger(__name__)
 
 
-class TransactionTracker:
+class TransactionTracker(MeterReadings):
     def __init__(self, ctx: IngestContext, *, cp_id: int, ocpp_id: str):
         self.ctx = ctx
         self.cp_id = cp_id
@@ -49,7 +46,7 @@ class TransactionTracker:
         tx = self._open.get(transaction_id)
         if tx is None:
             tx = await self.ctx.read(
-                partial(store.load_tx, cp_id=self.cp_id, transaction_id=transaction_id)
+                partial(ocpp_transactions.load_tx, cp_id=self.cp_id, transaction_id=transaction_id)
             )
             if tx is not None and not tx.stopped:
                 self._open[transaction_id] = tx
@@ -67,7 +64,7 @@ class TransactionTracker:
     ) -> TxRow:
         tx = await self.ctx.write(
             partial(
-                store.allocate_v16,
+                ocpp_transactions.allocate_v16,
                 cp_id=self.cp_id,
                 ocpp_id=self.ocpp_id,
                 connector=connector,
@@ -108,7 +105,7 @@ class TransactionTracker:
             return tx, False, False
         tx, created = await self.ctx.write(
             partial(
-                store.ensure_v201,
+                ocpp_transactions.ensure_v201,
                 cp_id=self.cp_id,
                 ocpp_id=self.ocpp_id,
                 transaction_id=transaction_id,
@@ -140,7 +137,7 @@ class TransactionTracker:
         received = utcnow()
         if self._first_connected is None:
             self._first_connected = (await self.ctx.read(
-                partial(store.first_connected_at, cp_id=self.cp_id)
+                partial(ocpp_connections.first_connected_at, cp_id=self.cp_id)
             ),)
         why = implausible(
             reported, received=received, first_connected=self._first_connected[0], past=past
@@ -155,100 +152,6 @@ class TransactionTracker:
         return received, True
 
     # -- meter values ---------------------------------------------------------
-
-    async def record_readings(
-        self,
-        readings: list[Reading],
-        *,
-        connector: int,
-        tx: TxRow | None,
-    ) -> None:
-        """Store readings (durably, before the charger gets its answer). A register
-        that went backwards is kept and flagged `regressed`, never priced."""
-        if not readings:
-            return
-        if tx is not None and tx.stopped and tx.pk:
-            # The session is closed (and settled or being settled): the readings
-            # are kept but change no price; finance sees that they came late.
-            await self.anomaly(
-                "meter_values_after_stop",
-                tx.transaction_id,
-                {"readings": len(readings), "workflow_id": tx.workflow_id},
-            )
-        now = utcnow()
-        rows, regressions = [], []
-        for r in readings:
-            regressed = tx is not None and self._regressed(tx, r)
-            if regressed:
-                regressions.append(
-                    {
-                        "energy_wh": r.energy_wh,
-                        "measured_at": iso(r.measured_at),
-                        "previous_wh": tx.last_energy_wh,
-                    }
-                )
-            rows.append(
-                {
-                    "charging_point_id": self.cp_id,
-                    "connector": connector,
-                    "workflow_id": tx.workflow_id if tx else None,
-                    "transaction_id": tx.transaction_id if tx else None,
-                    "measured_at": r.measured_at,
-                    "energy_wh": r.energy_wh,
-                    "power_w": r.power_w,
-                    "regressed": regressed,
-                    "received_at": now,
-                }
-            )
-        waits = [self.ctx.writer.insert_rows(MeterValue, rows)]
-        if regressions:
-            waits.append(
-                self.ctx.write(
-                    partial(
-                        store.record_anomaly,
-                        cp_id=self.cp_id,
-                        kind="meter_regressed",
-                        transaction_id=tx.transaction_id,
-                        detail={"readings": regressions},
-                    )
-                )
-            )
-        for w in waits:
-            await w
-        if tx is not None:
-            self._maybe_summary(tx, readings)
-
-    @staticmethod
-    def _regressed(tx: TxRow, r: Reading) -> bool:
-        if r.energy_wh is None:
-            return False
-        if tx.last_measured_at is not None and r.measured_at < tx.last_measured_at:
-            # A late (queued) reading: only impossible if below the start.
-            return went_backwards(r.energy_wh, tx.meter_start_wh)
-        base = tx.last_energy_wh if tx.last_energy_wh is not None else tx.meter_start_wh
-        if went_backwards(r.energy_wh, base):
-            return True
-        tx.last_energy_wh, tx.last_measured_at = r.energy_wh, r.measured_at
-        return False
-
-    def _maybe_summary(self, tx: TxRow, readings: list[Reading]) -> None:
-        if not tx.session_started or tx.stopped or tx.last_energy_wh is None:
-            return
-        now = time.monotonic()
-        last = self._last_summary.setdefault(tx.transaction_id, now)
-        if now - last < self.ctx.options.meter_summary_interval_s:
-            return
-        self._last_summary[tx.transaction_id] = now
-        power = next((r.power_w for r in reversed(readings) if r.power_w is not None), None)
-        summary = MeterSummary(
-            ocpp_id=self.ocpp_id,
-            transaction_id=tx.transaction_id,
-            energy_wh=tx.last_energy_wh,
-            measured_at=iso(tx.last_measured_at),
-            power_w=power,
-            workflow_id=tx.workflow_id,
-        )
-        self.ctx.spawn(self.ctx.gateway.meter_summary(summary), f"meter summary {tx.workflow_id}")
 
     # -- session workflow -----------------------------------------------------
 
@@ -287,7 +190,7 @@ class TransactionTracker:
         # retry after a crash asks the workflow again and gets the same answer. The
         # writer is FIFO, so later writes of this transaction come after this one.
         self.ctx.spawn(
-            self.ctx.write(partial(store.update_tx, pk=tx.pk, values=values)),
+            self.ctx.write(partial(ocpp_transactions.update_tx, pk=tx.pk, values=values)),
             f"record start of {tx.workflow_id}",
         )
         for key, value in values.items():
@@ -337,7 +240,7 @@ class TransactionTracker:
                 )
         await self.ctx.write(
             partial(
-                store.update_tx,
+                ocpp_transactions.update_tx,
                 pk=tx.pk,
                 values=dict(
                     stopped=True,
@@ -355,7 +258,7 @@ class TransactionTracker:
         log.info("charger %s: %s (transaction %s) %s", self.ocpp_id, kind, transaction_id, detail)
         await self.ctx.write(
             partial(
-                store.record_anomaly,
+                ocpp_messages.record_anomaly,
                 cp_id=self.cp_id,
                 kind=kind,
                 transaction_id=transaction_id,

@@ -8,5 +8,6 @@ from db.models.ledger import *  # noqa: F403
 from db.models.mail import *  # noqa: F403
 from db.models.ocpp import *  # noqa: F403
 from db.models.payments import *  # noqa: F403
+from db.models.platform import *  # noqa: F403
 from db.models.sessions import *  # noqa: F403
 from db.models.tree import *  # noqa: F403

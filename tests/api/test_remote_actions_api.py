@@ -14,7 +14,7 @@ from db.models import Location
 from energycloud.api_services import make_api_services
 from energycloud.settings import Settings
 from tests.api.conftest import LOGINS, PASSWORD, SECRET
-from tests.test_ocpp_support import charger, eventually, running_ingest
+from tests.ocpp.support import charger, eventually, running_ingest
 
 pytestmark = pytest.mark.temporal
 CHARGER_PASSWORD = "a-charger-secret-0123"

@@ -15,9 +15,9 @@ from api.app import create_app
 from db.models import SettlementPeriod
 from energycloud.settings import Settings
 from tests.api.conftest import LOGINS, SECRET
-from tests.session_helpers import session_worker
-from tests.test_settlement_e2e import wait_for_step
-from tests.test_settlement_workflow import _october, _start
+from tests.settlement.helpers import wait_for_step
+from tests.settlement.test_settlement_workflow import _october, _start
+from tests.workflows.helpers import session_worker
 from workflows.settlement_types import SettlementConfig
 
 pytestmark = pytest.mark.temporal

@@ -30,8 +30,8 @@ from ocpp_ingest.onboarding import claim_energized_charging_point
 from ocpp_ingest.options import IngestOptions
 from ocpp_ingest.remote_actions import RemoteActions
 from ocpp_ingest.server import IngestServer
-from ocpp_ingest.sim_charger import SimulatedCharger
-from tests.session_helpers import offset_transaction_ids, session_worker
+from ocpp_ingest.simulator import SimulatedCharger
+from tests.workflows.helpers import offset_transaction_ids, session_worker
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

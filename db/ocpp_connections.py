@@ -1,0 +1,238 @@
+"""Repository of charger connections: the charging point row as the ingest sees
+it (who may connect, online on which node, last heard from) and the boot that
+completes onboarding. The state changes follow `domain.charging_point_lifecycle`.
+
+Keyword-only functions on a caller's database session (`db`); the caller owns the
+transaction (the ingest's buffered writer, or a read off the event loop)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import bindparam, case, func, select, update
+from sqlalchemy.orm import Session
+
+from db.base import UTCDateTime
+from db.models import ChargingPoint, ChargingPointStatus
+from domain import charging_point_lifecycle as lifecycle
+from domain.charger_ids import ocpp_id_key
+from domain.enums import ChargingPointState as State
+
+
+def _lifecycle_case(column, transitions: dict[State, State]):
+    """The lifecycle's socket transitions as one SQL expression on `column`."""
+    return case(
+        *((column == old.value, new.value) for old, new in transitions.items()), else_=column
+    )
+
+
+@dataclass(frozen=True)
+class AuthRow:
+    id: int
+    state: str
+    password_hash: str | None
+    ocpp_id: str  # as registered (a charger may present it in another case)
+
+
+_AUTH_COLUMNS = (
+    ChargingPoint.id,
+    ChargingPoint.state,
+    ChargingPoint.password_hash,
+    ChargingPoint.ocpp_id,
+)
+
+
+def load_auth(db: Session, *, ocpp_id: str) -> AuthRow | None:
+    """The charging point `ocpp_id` names; ids equal but for case are the same
+    charger (`domain.charger_ids`). The exact spelling is looked up first (the
+    indexed, usual case)."""
+    row = db.execute(select(*_AUTH_COLUMNS).where(ChargingPoint.ocpp_id == ocpp_id)).first()
+    if row is None:
+        row = db.execute(
+            select(*_AUTH_COLUMNS).where(func.lower(ChargingPoint.ocpp_id) == ocpp_id_key(ocpp_id))
+        ).first()
+    if row is None:
+        return None
+    return AuthRow(row.id, str(row.state), row.password_hash, row.ocpp_id)
+
+
+def load_auth_many(db: Session, *, ocpp_ids: list[str]) -> dict[str, AuthRow | None]:
+    """`load_auth` for many ids in one query (a reconnect storm's handshakes are
+    batched, see `ocpp_ingest.admission.AuthLoader`)."""
+    found = {
+        row.ocpp_id: AuthRow(row.id, str(row.state), row.password_hash, row.ocpp_id)
+        for row in db.execute(
+            select(*_AUTH_COLUMNS).where(ChargingPoint.ocpp_id.in_(ocpp_ids))
+        )
+    }
+    return {i: found[i] if i in found else load_auth(db, ocpp_id=i) for i in ocpp_ids}
+
+
+def count_pending(db: Session) -> int:
+    return db.scalar(
+        select(func.count()).select_from(ChargingPoint).where(ChargingPoint.state == State.PENDING)
+    )
+
+
+def replace_password_hash(db: Session, *, cp_id: int, old: str, new: str) -> None:
+    """A legacy (argon2) hash that just matched becomes the fast form, unless the
+    password was changed meanwhile."""
+    t = ChargingPoint.__table__
+    db.execute(
+        update(t).where(t.c.id == cp_id, t.c.password_hash == old).values(password_hash=new)
+    )
+
+
+_CP = ChargingPoint.__table__
+_ONLINE = (
+    update(_CP)
+    .where(_CP.c.id == bindparam("b_id"))
+    .values(
+        online=True,
+        connected_node=bindparam("b_node"),
+        last_seen_at=bindparam("b_now", type_=UTCDateTime()),
+        ocpp_protocol=bindparam("b_protocol"),
+        state=_lifecycle_case(_CP.c.state, lifecycle.ON_CONNECT),
+    )
+)
+
+
+def on_connect(
+    db: Session,
+    *,
+    ocpp_id: str,
+    protocol: str,
+    node: str,
+    now: datetime,
+    set_password_hash: str | None = None,
+    cp_id: int | None = None,
+) -> int:
+    """Mark the charger online on this node; an unknown charger becomes *pending*
+    (DOMAIN.md §9: held so it can be claimed). Returns the charging point id.
+
+    `set_password_hash` is the hash of the password this socket presented, stored
+    for a charger without one and for a *pending* one: until it is claimed, the
+    device connected now is the one whose password a claim must prove
+    (`ocpp_ingest.onboarding`), so an impostor that came first locks nobody out.
+
+    `cp_id`: the row the upgrade authenticated against; a known charger with no
+    hash to store is marked with one Core statement (a reconnect storm runs this
+    thousands of times)."""
+    if cp_id is not None and not set_password_hash:
+        marked = db.connection().execute(
+            _ONLINE,
+            {"b_id": cp_id, "b_node": node, "b_now": now, "b_protocol": protocol},
+        )
+        if marked.rowcount:
+            return cp_id
+    cp = db.execute(
+        select(ChargingPoint).where(ChargingPoint.ocpp_id == ocpp_id)
+    ).scalar_one_or_none() or db.execute(
+        select(ChargingPoint).where(func.lower(ChargingPoint.ocpp_id) == ocpp_id_key(ocpp_id))
+    ).scalar_one_or_none()
+    if cp is None:
+        cp = ChargingPoint(ocpp_id=ocpp_id, state=State.PENDING, name=ocpp_id)
+        db.add(cp)
+    if set_password_hash and (not cp.password_hash or cp.state == State.PENDING):
+        cp.password_hash = set_password_hash
+    cp.online = True
+    cp.connected_node = node
+    cp.last_seen_at = now
+    cp.ocpp_protocol = protocol
+    cp.state = lifecycle.after_connect(cp.state)
+    db.flush()
+    return cp.id
+
+
+def on_disconnect(db: Session, *, cp_id: int, node: str, now: datetime) -> None:
+    """Offline, unless another node (or a newer socket) holds it by now."""
+    t = ChargingPoint.__table__
+    db.execute(
+        update(t)
+        .where(t.c.id == cp_id, t.c.connected_node == node)
+        .values(
+            online=False,
+            connected_node=None,
+            last_seen_at=now,
+            state=_lifecycle_case(t.c.state, lifecycle.ON_DISCONNECT),
+        )
+    )
+
+
+def touch_many(db: Session, *, node: str, seen: dict[int, datetime]) -> None:
+    """Coalesced last_seen_at updates; a charger heard from is online again."""
+    if not seen:
+        return
+    t = ChargingPoint.__table__
+    stmt = (
+        update(t)
+        .where(t.c.id == bindparam("cp_id"))
+        .values(
+            last_seen_at=bindparam("ts", type_=UTCDateTime()),
+            online=True,
+            connected_node=node,
+            state=_lifecycle_case(t.c.state, lifecycle.ON_CONNECT),
+        )
+    )
+    db.connection().execute(stmt, [{"cp_id": k, "ts": v} for k, v in seen.items()])
+
+
+def sweep_offline(db: Session, *, cutoff: datetime, keep: list[int] = ()) -> list[str]:
+    """Chargers silent since before `cutoff` are offline (except `keep`: the
+    caller knows they are alive); returns their OCPP ids."""
+    t = ChargingPoint.__table__
+    silent = [t.c.online.is_(True), t.c.last_seen_at < cutoff]
+    if keep:
+        silent.append(t.c.id.not_in(list(keep)))
+    ids = db.execute(select(t.c.ocpp_id).where(*silent)).scalars().all()
+    if ids:
+        db.execute(
+            update(t)
+            .where(*silent)
+            .values(
+                online=False,
+                connected_node=None,
+                state=_lifecycle_case(t.c.state, lifecycle.ON_DISCONNECT),
+            )
+        )
+    return list(ids)
+
+
+def record_boot(
+    db: Session,
+    *,
+    cp_id: int,
+    vendor: str | None,
+    model: str | None,
+    firmware_version: str | None,
+    serial_number: str | None,
+    now: datetime,
+    password_hash: str | None = None,
+) -> str:
+    """Record what the charger says it is; the first accepted boot of a
+    pre-approved charging point completes onboarding and starts its billable
+    period (DOMAIN.md §6, §9). Returns the OCPP RegistrationStatus.
+
+    `password_hash` is the hash this socket was admitted with: when the stored one
+    differs (a claim set the owner's password, or it was changed), this socket
+    did not prove the current password and is `Rejected`."""
+    cp = db.get(ChargingPoint, cp_id)
+    if password_hash is not None and cp.password_hash != password_hash:
+        return "Rejected"
+    if cp.ocpp_protocol == "ocpp2.0.1":
+        # A 2.0.1 station reports its availability per connector after a boot; a
+        # station-level status (evse 0) from before the boot no longer holds.
+        station = db.get(ChargingPointStatus, cp_id)
+        if station is not None:
+            db.delete(station)
+    cp.vendor, cp.model = vendor, model
+    cp.firmware_version = firmware_version
+    cp.serial_number = serial_number or cp.serial_number
+    outcome = lifecycle.boot(cp.state, first_connected_at=cp.first_connected_at, now=now)
+    cp.state, cp.first_connected_at = outcome.state, outcome.first_connected_at
+    return outcome.registration
+
+
+def first_connected_at(db: Session, *, cp_id: int) -> datetime | None:
+    return db.scalar(select(ChargingPoint.first_connected_at).where(ChargingPoint.id == cp_id))
