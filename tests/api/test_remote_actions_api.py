@@ -27,7 +27,7 @@ async def api(db_url, session_factory, temporal_env):
     app = create_app(
         Settings(database_url=db_url, temporal_address=address, secret_key=SECRET),
         session_factory=session_factory,
-        services=make_api_services(command_timeout_s=5, offline_after_s=60),
+        services=make_api_services(command_timeout_s=20, offline_after_s=60),
     )
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:

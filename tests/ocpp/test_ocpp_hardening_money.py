@@ -94,7 +94,7 @@ async def test_a_remote_stop_after_a_refused_start_finds_no_running_transaction(
     session_factory, temporal_client, task_queue
 ):
     cp_id = pre_approve(session_factory, "CP-REFSTOP")
-    actions = RemoteActions(temporal_client, session_factory, timeout_s=5)
+    actions = RemoteActions(temporal_client, session_factory, timeout_s=20)
     async with running_ingest(
         session_factory, node_id=task_queue, temporal_client=temporal_client
     ) as server:

@@ -36,7 +36,7 @@ async def test_every_charging_point_action_reaches_the_charger(
     session_factory, temporal_client, task_queue, version
 ):
     cp_id = pre_approve(session_factory, "CP-REMOTE", connectors=2)
-    actions = RemoteActions(temporal_client, session_factory, timeout_s=5)
+    actions = RemoteActions(temporal_client, session_factory, timeout_s=20)
     async with running_ingest(
         session_factory, node_id=task_queue, temporal_client=temporal_client
     ) as server:
@@ -86,7 +86,7 @@ async def test_every_connector_action_reaches_the_charger(
 ):
     cp_id = pre_approve(session_factory, "CP-CONN", connectors=2)
     gateway = RecordingGateway()
-    actions = RemoteActions(temporal_client, session_factory, timeout_s=5, gateway=gateway)
+    actions = RemoteActions(temporal_client, session_factory, timeout_s=20, gateway=gateway)
     async with running_ingest(
         session_factory, gateway, node_id=task_queue, temporal_client=temporal_client
     ) as server:
@@ -150,7 +150,7 @@ async def test_remote_stop_without_a_running_transaction_is_not_sent(
     session_factory, temporal_client, task_queue
 ):
     cp_id = pre_approve(session_factory, "CP-IDLE")
-    actions = RemoteActions(temporal_client, session_factory, timeout_s=5)
+    actions = RemoteActions(temporal_client, session_factory, timeout_s=20)
     async with running_ingest(
         session_factory, node_id=task_queue, temporal_client=temporal_client
     ) as server:

@@ -93,7 +93,7 @@ async def platform(tmp_path_factory, temporal_env):
         ingest = IngestServer(
             Settings(), factory, gateway, queue, temporal_client=client,
             options=IngestOptions(port=0, meter_summary_interval_s=0.2, flush_ms=5,
-                                  command_timeout_s=5, touch_flush_s=0.05,
+                                  command_timeout_s=20, touch_flush_s=0.05,
                                   pending_boot_interval_s=1),
         )
         async with ingest:
