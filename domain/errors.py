@@ -57,7 +57,9 @@ class OnboardingError(Invalid):
     code = "onboarding.refused"
 
 
-class ChargerNotConnected(OnboardingError):
+class ChargerNotConnected(OnboardingError, Conflict):
+    """The charger is not online now: the world is not in the state a claim needs."""
+
     code = "onboarding.charger_not_connected"
 
 

@@ -70,7 +70,8 @@ def claim_energized_charging_point(
     ocpp_id: str,
     customer_id: int,
     location_id: int,
-    password: str,
+    password: str = "",
+    claim_code: str | None = None,
     name: str = "",
     subscription_plan_id: int | None = None,
     ingest_url: str | None = None,
@@ -82,7 +83,8 @@ def claim_energized_charging_point(
     and `password` must be the one the connected device presented — the
     installer reads it from the charger's configuration (docs/decisions.md):
     whoever connected first with someone else's id cannot be claimed by them.
-    Its billable period starts now. The charger's next BootNotification (it
+    A `claim_code` is the same secret as printed on the charger's label (either
+    proves possession). Its billable period starts now. The charger's next BootNotification (it
     retries while pending) is accepted."""
     now = now or utcnow()
     problem = ocpp_id_problem(ocpp_id)
@@ -108,6 +110,7 @@ def claim_energized_charging_point(
             f"charger {ocpp_id} is not connected: power it on and point it at "
             f"{url}/{ocpp_id}, or add it as pre-approved"
         )
+    password = password or claim_code or ""
     if not password or not _proves(cp.password_hash, password):
         raise ClaimNotProven(
             f"the password does not match the one charger {cp.ocpp_id} connected with: "

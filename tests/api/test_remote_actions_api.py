@@ -101,7 +101,8 @@ async def test_claiming_needs_a_connected_charger_then_moves_it_into_the_tree(
     assert "not connected" in absent.json()["error"]["message"]
 
     async with running_ingest(session_factory, node_id=task_queue,
-                              temporal_client=temporal_client) as server:
+                              temporal_client=temporal_client,
+                              allow_unknown_chargers=True) as server:
         async with charger(server, "API-CLAIM-1", "1.6", password=CHARGER_PASSWORD):
             await eventually(lambda: _pending(session_factory, "API-CLAIM-1"))
             claimed = await http.post("/api/v1/charging-points/claim", headers=admin, json={
