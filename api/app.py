@@ -21,6 +21,8 @@ from api.routes import ROUTERS, TAGS, account_mail, payment_webhooks
 from api.services import ApiServices
 from api.version import platform_version
 from db.base import make_engine, make_sessionmaker
+from mail.config import MailConfig
+from mail.transport import build_transport
 
 log = logging.getLogger(__name__)
 
@@ -92,10 +94,12 @@ def create_app(
     *,
     session_factory: sessionmaker[Session] | None = None,
     services: ApiServices | None = None,
+    mail: MailConfig | None = None,
 ) -> FastAPI:
     """Build the API from the entry point's settings. Tests pass their own settings
     and session factory; `services` are what the API may not import itself
-    (remote actions, charger claims: api.services). Refuses (InsecureSettings)
+    (remote actions, charger claims: api.services); `mail` is where account mail
+    goes (default: built from `settings`). Refuses (InsecureSettings)
     the placeholder SECRET_KEY outside the embedded demo."""
     check_secret_key(settings)
     engine = None
@@ -123,6 +127,7 @@ def create_app(
     app.state.settings = settings
     app.state.session_factory = session_factory
     app.state.services = services or ApiServices()
+    app.state.mail = (mail, build_transport(mail)) if mail is not None else None
     app.state.temporal = TemporalConnection(settings.temporal_address, settings.temporal_namespace)
     app.add_middleware(CatchErrors)
     errors.install(app)

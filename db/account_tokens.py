@@ -25,7 +25,7 @@ from domain.enums import Role
 from domain.errors import Invalid
 
 __all__ = ["INVITATION_TTL", "MIN_PASSWORD_LENGTH", "RESET_TTL", "TokenMail", "invite_user",
-           "request_password_reset", "reset_password"]
+           "link_owner", "request_password_reset", "reset_password"]
 
 RESET_TTL = timedelta(hours=1)
 INVITATION_TTL = timedelta(days=7)
@@ -77,6 +77,16 @@ def invite_user(db: Session, *, email: str, name: str, role: Role, invited_by: s
                        password=secrets.token_urlsafe(32), partner_id=partner_id,
                        customer_id=customer_id, organization_id=organization_id)
     return _issue(db, user, "invitation", now=now, ttl=INVITATION_TTL, by=invited_by)
+
+
+def link_owner(db: Session, *, token: str, now: datetime) -> User | None:
+    """The active user whose link this is while it still works (unused, not
+    expired), else None. Lets a page say "ask for a new link" before the form."""
+    row = db.scalar(select(AccountToken).where(AccountToken.token_sha256 == _digest(token or "")))
+    if row is None or row.used_at is not None or row.expires_at <= now:
+        return None
+    user = db.get(User, row.user_id)
+    return user if user is not None and user.active else None
 
 
 def reset_password(db: Session, *, token: str, new_password: str, now: datetime) -> TokenMail:

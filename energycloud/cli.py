@@ -20,7 +20,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from energycloud.logging import setup_logging
-from energycloud.settings import Settings, configure_libraries, get_settings
+from energycloud.settings import Settings, configure_libraries, get_settings, mail_config
 
 log = logging.getLogger("energycloud")
 
@@ -201,7 +201,7 @@ def api_command(
             task_queue=settings.task_queue,
             ingest_url=f"ws://{settings.ocpp_host}:{settings.ocpp_port}/ocpp",
             offline_after_s=settings.ocpp_offline_after_s,
-        ))
+        ), mail=mail_config(settings))
     except InsecureSettings as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc

@@ -14,6 +14,7 @@ from api.portal import (
     dashboard,
     documents,
     onboarding,
+    password_links,
     settlements,
     sse,
     transactions,
@@ -22,7 +23,7 @@ from api.portal import (
 from api.portal.routing import assets
 
 router = APIRouter(include_in_schema=False)
-for part in (assets, auth_views.router, dashboard.router, tree_view.router,
+for part in (assets, auth_views.router, password_links.router, dashboard.router, tree_view.router,
              charging_points.router, sse.router, transactions.router, onboarding.router,
              documents.router, settlements.router, audit_view.router):
     router.include_router(part)

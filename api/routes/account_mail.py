@@ -33,8 +33,9 @@ class ResetPassword(BaseModel):
     new_password: str = Field(max_length=200)
 
 
-def _mailer(request: Request):
-    """The mail config and transport of this app, built once from its settings."""
+def mailer(request: Request):
+    """The mail config and transport of this app: what the entry point handed
+    `create_app`, else built once from the app's settings."""
     state = request.app.state
     if getattr(state, "mail", None) is None:
         config = MailConfig.from_settings(state.settings)
@@ -49,7 +50,7 @@ def forgot_password(body: ForgotPassword, db: SessionDep, request: Request,
     item = request_password_reset(db, email=body.email, now=now)
     db.commit()
     if item is not None:
-        config, transport = _mailer(request)
+        config, transport = mailer(request)
         background.add_task(send_account_mail, request.app.state.session_factory, item,
                             config=config, transport=transport, at=now, logo_loader=logo_bytes)
     return ACCEPTED
@@ -66,7 +67,7 @@ def reset_password_endpoint(body: ResetPassword, db: SessionDep, request: Reques
         raise HTTPException(status_code=400, detail=str(exc)) from exc
     db.commit()
     if notice.purpose == "password_changed":
-        config, transport = _mailer(request)
+        config, transport = mailer(request)
         background.add_task(send_account_mail, request.app.state.session_factory, notice,
                             config=config, transport=transport, at=now, logo_loader=logo_bytes)
     return {"detail": "Your password is set. You can sign in now."}
