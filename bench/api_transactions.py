@@ -8,11 +8,15 @@ sessions (bulk COPY), then times, in the same run:
   end first) through the API's ASGI interface in-process (request parsing,
   bearer auth, scoping, paging, JSON; no network), and
   the equivalent SQL (the page and its count) straight on psycopg;
-* the same for a partner admin (all of the partner's customers).
+* the same for a partner admin (all of the partner's customers);
+* the portal's dashboard under N concurrent logged-in users against a trivial
+  page under the same concurrency (`bench/portal_dashboard.py`).
 
 Prints the configuration, p50/p99 of each and the API/SQL ratios (aim <= 3x).
 
     .venv/bin/python bench/api_transactions.py --sessions 1000000 --requests 300
+    .venv/bin/python bench/api_transactions.py --sessions 200000 --skip-transactions \
+        --dashboard-users 20 --dashboard-rounds 25
 """
 
 from __future__ import annotations
@@ -23,18 +27,24 @@ import json
 import os
 import random
 import statistics
+import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 os.environ.setdefault("EC_ARGON2_TIME_COST", "1")
 os.environ.setdefault("EC_ARGON2_MEMORY_KIB", "1024")
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 import psycopg  # noqa: E402
 from sqlalchemy import create_engine, select, text  # noqa: E402
 
 from api.app import create_app  # noqa: E402
+from bench import portal_dashboard  # noqa: E402
 from db import passwords  # noqa: E402
 from db.base import make_engine, make_sessionmaker  # noqa: E402
 from db.demo import load_demo_data  # noqa: E402
@@ -205,6 +215,12 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=1_000_000)
     parser.add_argument("--customers", type=int, default=200)
     parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--dashboard-users", type=int, default=20,
+                        help="concurrent portal users on the dashboard (0: skip)")
+    parser.add_argument("--dashboard-rounds", type=int, default=25,
+                        help="times each dashboard user fetches the page")
+    parser.add_argument("--skip-transactions", action="store_true",
+                        help="time only the dashboard")
     parser.add_argument("--keep", action="store_true", help="keep the database")
     parser.add_argument("--reuse", metavar="URL", help="time against a database a --keep run left")
     args = parser.parse_args()
@@ -236,13 +252,20 @@ def main() -> None:
             partner_rows = db.scalar(text(
                 "SELECT count(*) FROM charging_sessions WHERE partner_id = :p"),
                 {"p": volt.partner_id})
-        results = asyncio.run(measure(app, acme, volt, args.requests,
-                                      url.replace("postgresql+psycopg://", "postgresql://")))
+        results = {} if args.skip_transactions else asyncio.run(measure(
+            app, acme, volt, args.requests, url.replace("postgresql+psycopg://", "postgresql://")))
+        dashboard = None
+        if args.dashboard_users:
+            dashboard = portal_dashboard.measure(url, users=args.dashboard_users,
+                                                 rounds=args.dashboard_rounds)
 
         print(json.dumps({
             "sessions": args.sessions, "customers": args.customers + 4, "seed_copy_s":
             round(seed_s, 1), "requests": args.requests, "period": [str(m) for m in MONTH],
             "acme_sessions": customer_rows, "volt_sessions": partner_rows,
+            "transactions": not args.skip_transactions,
+            "dashboard_users": args.dashboard_users, "dashboard_rounds": args.dashboard_rounds,
+            "dashboard_roles": [role for role, _ in portal_dashboard.ROLES],
         }))
         summary = []
         for who, (api, raw, rows) in results.items():
@@ -253,7 +276,12 @@ def main() -> None:
                   f"p99 {p99a / p99r:.2f}x")
             summary.append(f"{who} p50 {p50a:.1f}ms ({p50a / p50r:.2f}x) "
                            f"p99 {p99a:.1f}ms ({p99a / p99r:.2f}x)")
-        print("SUMMARY: " + "; ".join(summary) + " (aim <= 3x)")
+        if dashboard:
+            line, fragment = portal_dashboard.summarize(dashboard, percentile)
+            print(line)
+            summary.append(fragment + f" under {args.dashboard_users} users")
+        aim = "" if args.skip_transactions else " (aim <= 3x for the transactions pages)"
+        print("SUMMARY: " + "; ".join(summary) + aim)
     finally:
         engine.dispose()
         if not args.keep and not args.reuse:
