@@ -110,7 +110,11 @@ def add_customers(factory, count: int) -> None:
         db.commit()
 
 
-def copy_sessions(url: str, factory, count: int) -> None:
+def copy_sessions(url: str, factory, count: int, *, first: int = 0,
+                  span: tuple[datetime, int] = (SPAN_START, SPAN_DAYS * 86400),
+                  live_every: int = 2000) -> None:
+    """`count` sessions numbered from `first`, starting in `span` (start, seconds);
+    every `live_every`th one still charging (0: none)."""
     with factory() as db:
         points = db.execute(
             select(ChargingPoint.id, ChargingPoint.ocpp_id, ChargingPoint.customer_id,
@@ -118,15 +122,15 @@ def copy_sessions(url: str, factory, count: int) -> None:
             .join(Location, Location.id == ChargingPoint.location_id)
             .join(Customer, Customer.id == ChargingPoint.customer_id)
         ).all()
-    rng = random.Random(7)
+    rng = random.Random(7 + first)
     now = datetime.now(UTC)
     pg_url = url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(pg_url) as conn, conn.cursor() as cur:
         with cur.copy(f"COPY charging_sessions ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-            for i in range(count):
+            for i in range(first, first + count):
                 cp_id, ocpp_id, customer, org, partner = points[rng.randrange(len(points))]
-                start = SPAN_START + timedelta(seconds=rng.randrange(SPAN_DAYS * 86400))
-                live = i % 2000 == 0
+                start = span[0] + timedelta(seconds=rng.randrange(span[1]))
+                live = bool(live_every) and i % live_every == 0
                 wh = rng.randrange(1000, 60000)
                 price = wh * 35 // 1000
                 copy.write_row((
@@ -138,10 +142,22 @@ def copy_sessions(url: str, factory, count: int) -> None:
                     0 if live else price, 0, 0, "[]", False, now, now,
                 ))
         conn.commit()
-    # What autovacuum does to a table after a bulk load: statistics for the
-    # planner and a visibility map for index-only counts.
-    with psycopg.connect(pg_url, autocommit=True) as conn:
+
+
+def vacuum(url: str) -> None:
+    """What autovacuum does to a table after a bulk load: statistics for the
+    planner and a visibility map for index-only counts."""
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"),
+                         autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
+
+
+def this_month() -> tuple[datetime, int]:
+    """The current calendar month (UTC) as (start, seconds): the dashboard's period."""
+    today = datetime.now(UTC)
+    start = today.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    end = (start + timedelta(days=32)).replace(day=1)
+    return start, int((end - start).total_seconds())
 
 
 def raw_sql(cur, where: str, params: dict) -> None:
@@ -219,11 +235,15 @@ def main() -> None:
                         help="concurrent portal users on the dashboard (0: skip)")
     parser.add_argument("--dashboard-rounds", type=int, default=25,
                         help="times each dashboard user fetches the page")
+    parser.add_argument("--dashboard-month-sessions", type=int,
+                        help="extra sessions in the current month (default: sessions / 12)")
     parser.add_argument("--skip-transactions", action="store_true",
                         help="time only the dashboard")
     parser.add_argument("--keep", action="store_true", help="keep the database")
     parser.add_argument("--reuse", metavar="URL", help="time against a database a --keep run left")
     args = parser.parse_args()
+    if args.dashboard_month_sessions is None:
+        args.dashboard_month_sessions = args.sessions // 12
     passwords.configure(time_cost=1, memory_kib=1024)
 
     url = args.reuse or create_database()
@@ -237,6 +257,13 @@ def main() -> None:
             add_customers(factory, args.customers)
             t0 = time.perf_counter()
             copy_sessions(url, factory, args.sessions)
+            # The dashboard totals and charts the current month. The seed's year
+            # ends where it starts, so fill this whole month as it looks on its
+            # last day (stop times later today are "future" on purpose): the
+            # dashboard's worst case, not the near-empty first day.
+            copy_sessions(url, factory, args.dashboard_month_sessions, first=args.sessions,
+                          span=this_month(), live_every=0)
+            vacuum(url)
             seed_s = time.perf_counter() - t0
             if args.keep:
                 print(f"database kept: {url}")
@@ -264,6 +291,7 @@ def main() -> None:
             round(seed_s, 1), "requests": args.requests, "period": [str(m) for m in MONTH],
             "acme_sessions": customer_rows, "volt_sessions": partner_rows,
             "transactions": not args.skip_transactions,
+            "dashboard_month_sessions": args.dashboard_month_sessions,
             "dashboard_users": args.dashboard_users, "dashboard_rounds": args.dashboard_rounds,
             "dashboard_roles": [role for role, _ in portal_dashboard.ROLES],
         }))
