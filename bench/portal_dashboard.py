@@ -60,7 +60,10 @@ def serve(url: str, port: int) -> None:
     passwords.configure(time_cost=1, memory_kib=1024)
     factory = make_sessionmaker(make_engine(url))
     app = create_app(Settings(database_url=url, secret_key=SECRET), session_factory=factory)
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+    # Keep-alive well above a round's length: with the default 5 s the server
+    # closes an idle connection just as a client reuses it (a disconnect, not a
+    # slow page).
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", timeout_keep_alive=300)
 
 
 async def log_in(base: str, email: str, password: str) -> httpx.AsyncClient:
