@@ -89,7 +89,7 @@ async def _fetch(client: httpx.AsyncClient, path: str) -> float:
 async def _rounds(base: str, users: int, rounds: int, password: str) -> dict:
     clients = [await log_in(base, ROLES[i % len(ROLES)][1], password) for i in range(users)]
     try:
-        results = {"dashboard": [], "baseline": []}
+        results = {"dashboard": [], "baseline": [], "by_role": {r: [] for r, _ in ROLES}}
         for n in range(rounds + 2):  # two warm-up rounds, not counted
             # Alternate which goes first so neither always meets a warmer server.
             order = (("dashboard", "/"), ("baseline", BASELINE))
@@ -97,6 +97,9 @@ async def _rounds(base: str, users: int, rounds: int, password: str) -> dict:
                 times = await asyncio.gather(*(_fetch(c, path) for c in clients))
                 if n >= 2:
                     results[name].extend(times)
+                    if name == "dashboard":
+                        for i, ms in enumerate(times):
+                            results["by_role"][ROLES[i % len(ROLES)][0]].append(ms)
         return results
     finally:
         for client in clients:
@@ -135,6 +138,9 @@ def summarize(results: dict, percentile) -> tuple[str, str]:
     line = (f"dashboard x{len(dash)}: p50 {p50d:7.2f} ms p99 {p99d:7.2f} ms | "
             f"baseline {BASELINE} p50 {p50b:7.2f} ms p99 {p99b:7.2f} ms | "
             f"ratio p50 {p50d / p50b:.2f}x p99 {p99d / p99b:.2f}x")
+    line += "\n  dashboard by role: " + "; ".join(
+        f"{role} x{len(ms)} p50 {statistics.median(ms):.0f} ms p99 {percentile(ms, 0.99):.0f} ms"
+        for role, ms in results["by_role"].items() if ms)
     fragment = (f"dashboard p50 {p50d:.1f}ms ({p50d / p50b:.2f}x) "
                 f"p99 {p99d:.1f}ms ({p99d / p99b:.2f}x)")
     return line, fragment
