@@ -8,11 +8,15 @@ sessions (bulk COPY), then times, in the same run:
   end first) through the API's ASGI interface in-process (request parsing,
   bearer auth, scoping, paging, JSON; no network), and
   the equivalent SQL (the page and its count) straight on psycopg;
-* the same for a partner admin (all of the partner's customers).
+* the same for a partner admin (all of the partner's customers);
+* the portal's dashboard under N concurrent logged-in users against a trivial
+  page under the same concurrency (`bench/portal_dashboard.py`).
 
 Prints the configuration, p50/p99 of each and the API/SQL ratios (aim <= 3x).
 
     .venv/bin/python bench/api_transactions.py --sessions 1000000 --requests 300
+    .venv/bin/python bench/api_transactions.py --sessions 200000 --skip-transactions \
+        --dashboard-users 20 --dashboard-rounds 25
 """
 
 from __future__ import annotations
@@ -23,18 +27,24 @@ import json
 import os
 import random
 import statistics
+import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 os.environ.setdefault("EC_ARGON2_TIME_COST", "1")
 os.environ.setdefault("EC_ARGON2_MEMORY_KIB", "1024")
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 import psycopg  # noqa: E402
 from sqlalchemy import create_engine, select, text  # noqa: E402
 
 from api.app import create_app  # noqa: E402
+from bench import portal_dashboard  # noqa: E402
 from db import passwords  # noqa: E402
 from db.base import make_engine, make_sessionmaker  # noqa: E402
 from db.demo import load_demo_data  # noqa: E402
@@ -100,7 +110,11 @@ def add_customers(factory, count: int) -> None:
         db.commit()
 
 
-def copy_sessions(url: str, factory, count: int) -> None:
+def copy_sessions(url: str, factory, count: int, *, first: int = 0,
+                  span: tuple[datetime, int] = (SPAN_START, SPAN_DAYS * 86400),
+                  live_every: int = 2000) -> None:
+    """`count` sessions numbered from `first`, starting in `span` (start, seconds);
+    every `live_every`th one still charging (0: none)."""
     with factory() as db:
         points = db.execute(
             select(ChargingPoint.id, ChargingPoint.ocpp_id, ChargingPoint.customer_id,
@@ -108,15 +122,15 @@ def copy_sessions(url: str, factory, count: int) -> None:
             .join(Location, Location.id == ChargingPoint.location_id)
             .join(Customer, Customer.id == ChargingPoint.customer_id)
         ).all()
-    rng = random.Random(7)
+    rng = random.Random(7 + first)
     now = datetime.now(UTC)
     pg_url = url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(pg_url) as conn, conn.cursor() as cur:
         with cur.copy(f"COPY charging_sessions ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-            for i in range(count):
+            for i in range(first, first + count):
                 cp_id, ocpp_id, customer, org, partner = points[rng.randrange(len(points))]
-                start = SPAN_START + timedelta(seconds=rng.randrange(SPAN_DAYS * 86400))
-                live = i % 2000 == 0
+                start = span[0] + timedelta(seconds=rng.randrange(span[1]))
+                live = bool(live_every) and i % live_every == 0
                 wh = rng.randrange(1000, 60000)
                 price = wh * 35 // 1000
                 copy.write_row((
@@ -128,10 +142,22 @@ def copy_sessions(url: str, factory, count: int) -> None:
                     0 if live else price, 0, 0, "[]", False, now, now,
                 ))
         conn.commit()
-    # What autovacuum does to a table after a bulk load: statistics for the
-    # planner and a visibility map for index-only counts.
-    with psycopg.connect(pg_url, autocommit=True) as conn:
+
+
+def vacuum(url: str) -> None:
+    """What autovacuum does to a table after a bulk load: statistics for the
+    planner and a visibility map for index-only counts."""
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"),
+                         autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
+
+
+def this_month() -> tuple[datetime, int]:
+    """The current calendar month (UTC) as (start, seconds): the dashboard's period."""
+    today = datetime.now(UTC)
+    start = today.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    end = (start + timedelta(days=32)).replace(day=1)
+    return start, int((end - start).total_seconds())
 
 
 def raw_sql(cur, where: str, params: dict) -> None:
@@ -205,9 +231,19 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=1_000_000)
     parser.add_argument("--customers", type=int, default=200)
     parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--dashboard-users", type=int, default=20,
+                        help="concurrent portal users on the dashboard (0: skip)")
+    parser.add_argument("--dashboard-rounds", type=int, default=25,
+                        help="times each dashboard user fetches the page")
+    parser.add_argument("--dashboard-month-sessions", type=int,
+                        help="extra sessions in the current month (default: sessions / 12)")
+    parser.add_argument("--skip-transactions", action="store_true",
+                        help="time only the dashboard")
     parser.add_argument("--keep", action="store_true", help="keep the database")
     parser.add_argument("--reuse", metavar="URL", help="time against a database a --keep run left")
     args = parser.parse_args()
+    if args.dashboard_month_sessions is None:
+        args.dashboard_month_sessions = args.sessions // 12
     passwords.configure(time_cost=1, memory_kib=1024)
 
     url = args.reuse or create_database()
@@ -221,6 +257,13 @@ def main() -> None:
             add_customers(factory, args.customers)
             t0 = time.perf_counter()
             copy_sessions(url, factory, args.sessions)
+            # The dashboard totals and charts the current month. The seed's year
+            # ends where it starts, so fill this whole month as it looks on its
+            # last day (stop times later today are "future" on purpose): the
+            # dashboard's worst case, not the near-empty first day.
+            copy_sessions(url, factory, args.dashboard_month_sessions, first=args.sessions,
+                          span=this_month(), live_every=0)
+            vacuum(url)
             seed_s = time.perf_counter() - t0
             if args.keep:
                 print(f"database kept: {url}")
@@ -236,13 +279,21 @@ def main() -> None:
             partner_rows = db.scalar(text(
                 "SELECT count(*) FROM charging_sessions WHERE partner_id = :p"),
                 {"p": volt.partner_id})
-        results = asyncio.run(measure(app, acme, volt, args.requests,
-                                      url.replace("postgresql+psycopg://", "postgresql://")))
+        results = {} if args.skip_transactions else asyncio.run(measure(
+            app, acme, volt, args.requests, url.replace("postgresql+psycopg://", "postgresql://")))
+        dashboard = None
+        if args.dashboard_users:
+            dashboard = portal_dashboard.measure(url, users=args.dashboard_users,
+                                                 rounds=args.dashboard_rounds)
 
         print(json.dumps({
             "sessions": args.sessions, "customers": args.customers + 4, "seed_copy_s":
             round(seed_s, 1), "requests": args.requests, "period": [str(m) for m in MONTH],
             "acme_sessions": customer_rows, "volt_sessions": partner_rows,
+            "transactions": not args.skip_transactions,
+            "dashboard_month_sessions": args.dashboard_month_sessions,
+            "dashboard_users": args.dashboard_users, "dashboard_rounds": args.dashboard_rounds,
+            "dashboard_roles": [role for role, _ in portal_dashboard.ROLES],
         }))
         summary = []
         for who, (api, raw, rows) in results.items():
@@ -253,7 +304,12 @@ def main() -> None:
                   f"p99 {p99a / p99r:.2f}x")
             summary.append(f"{who} p50 {p50a:.1f}ms ({p50a / p50r:.2f}x) "
                            f"p99 {p99a:.1f}ms ({p99a / p99r:.2f}x)")
-        print("SUMMARY: " + "; ".join(summary) + " (aim <= 3x)")
+        if dashboard:
+            line, fragment = portal_dashboard.summarize(dashboard, percentile)
+            print(line)
+            summary.append(fragment + f" under {args.dashboard_users} users")
+        aim = "" if args.skip_transactions else " (aim <= 3x for the transactions pages)"
+        print("SUMMARY: " + "; ".join(summary) + aim)
     finally:
         engine.dispose()
         if not args.keep and not args.reuse:
