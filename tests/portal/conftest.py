@@ -94,7 +94,7 @@ async def platform(tmp_path_factory, temporal_env):
             Settings(), factory, gateway, queue, temporal_client=client,
             options=IngestOptions(port=0, meter_summary_interval_s=0.2, flush_ms=5,
                                   command_timeout_s=20, touch_flush_s=0.05,
-                                  pending_boot_interval_s=1),
+                                  pending_boot_interval_s=1, allow_unknown_chargers=True),
         )
         async with ingest:
             # What the platform entry point wires: remote actions through Temporal
