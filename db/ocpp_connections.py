@@ -2,6 +2,13 @@
 it (who may connect, online on which node, last heard from) and the boot that
 completes onboarding. The state changes follow `domain.charging_point_lifecycle`.
 
+Several ingest nodes (ARCHITECTURE.md "How it runs"): the socket that connected
+last owns the row (`connected_node`, `connection_id`), and a node writes
+connection state only while its socket still owns it (compare-and-set), so a
+charger that moved to another node is never taken back by the old node's late
+disconnect, touch or sweep. Each node holds a lease (`ocpp_nodes`); a node past
+its lease is gone, and so are its chargers' connections.
+
 Keyword-only functions on a caller's database session (`db`); the caller owns the
 transaction (the ingest's buffered writer, or a read off the event loop)."""
 
@@ -10,11 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, case, func, select, update
+from sqlalchemy import bindparam, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from db.base import UTCDateTime
-from db.models import ChargingPoint, ChargingPointStatus
+from db.models import ChargingPoint, ChargingPointStatus, OcppNode
 from domain import charging_point_lifecycle as lifecycle
 from domain.charger_ids import ocpp_id_key
 from domain.enums import ChargingPointState as State
@@ -91,6 +98,7 @@ _ONLINE = (
     .values(
         online=True,
         connected_node=bindparam("b_node"),
+        connection_id=bindparam("b_connection"),
         last_seen_at=bindparam("b_now", type_=UTCDateTime()),
         ocpp_protocol=bindparam("b_protocol"),
         state=_lifecycle_case(_CP.c.state, lifecycle.ON_CONNECT),
@@ -105,10 +113,12 @@ def on_connect(
     protocol: str,
     node: str,
     now: datetime,
+    connection: str,
     set_password_hash: str | None = None,
     cp_id: int | None = None,
 ) -> int:
-    """Mark the charger online on this node; an unknown charger becomes *pending*
+    """Mark the charger online on this node, owned by socket `connection` from now
+    on (whichever node held it before); an unknown charger becomes *pending*
     (DOMAIN.md §9: held so it can be claimed). Returns the charging point id.
 
     `set_password_hash` is the hash of the password this socket presented, stored
@@ -122,7 +132,13 @@ def on_connect(
     if cp_id is not None and not set_password_hash:
         marked = db.connection().execute(
             _ONLINE,
-            {"b_id": cp_id, "b_node": node, "b_now": now, "b_protocol": protocol},
+            {
+                "b_id": cp_id,
+                "b_node": node,
+                "b_connection": connection,
+                "b_now": now,
+                "b_protocol": protocol,
+            },
         )
         if marked.rowcount:
             return cp_id
@@ -138,6 +154,7 @@ def on_connect(
         cp.password_hash = set_password_hash
     cp.online = True
     cp.connected_node = node
+    cp.connection_id = connection
     cp.last_seen_at = now
     cp.ocpp_protocol = protocol
     cp.state = lifecycle.after_connect(cp.state)
@@ -145,12 +162,16 @@ def on_connect(
     return cp.id
 
 
-def on_disconnect(db: Session, *, cp_id: int, node: str, now: datetime) -> None:
-    """Offline, unless another node (or a newer socket) holds it by now."""
+def _owned_by(t, node: str, connection):
+    return (t.c.connected_node == node, t.c.connection_id == connection)
+
+
+def on_disconnect(db: Session, *, cp_id: int, node: str, connection: str, now: datetime) -> None:
+    """Offline, unless another socket (on any node) holds it by now."""
     t = ChargingPoint.__table__
     db.execute(
         update(t)
-        .where(t.c.id == cp_id, t.c.connected_node == node)
+        .where(t.c.id == cp_id, *_owned_by(t, node, connection))
         .values(
             online=False,
             connected_node=None,
@@ -160,14 +181,21 @@ def on_disconnect(db: Session, *, cp_id: int, node: str, now: datetime) -> None:
     )
 
 
-def touch_many(db: Session, *, node: str, seen: dict[int, datetime]) -> None:
-    """Coalesced last_seen_at updates; a charger heard from is online again."""
-    if not seen:
+def touch_many(
+    db: Session, *, node: str, seen: dict[int, datetime], connections: dict[int, str]
+) -> None:
+    """Coalesced last_seen_at updates of chargers whose row socket `connections[id]`
+    still owns; such a charger is online again (a sweep that took this node for
+    dead was wrong). A charger owned by a newer socket is left alone."""
+    params = [
+        {"cp_id": k, "ts": v, "conn": connections[k]} for k, v in seen.items() if k in connections
+    ]
+    if not params:
         return
     t = ChargingPoint.__table__
     stmt = (
         update(t)
-        .where(t.c.id == bindparam("cp_id"))
+        .where(t.c.id == bindparam("cp_id"), t.c.connection_id == bindparam("conn"))
         .values(
             last_seen_at=bindparam("ts", type_=UTCDateTime()),
             online=True,
@@ -175,14 +203,28 @@ def touch_many(db: Session, *, node: str, seen: dict[int, datetime]) -> None:
             state=_lifecycle_case(t.c.state, lifecycle.ON_CONNECT),
         )
     )
-    db.connection().execute(stmt, [{"cp_id": k, "ts": v} for k, v in seen.items()])
+    db.connection().execute(stmt, params)
 
 
-def sweep_offline(db: Session, *, cutoff: datetime, keep: list[int] = ()) -> list[str]:
+def sweep_offline(
+    db: Session, *, node: str, now: datetime, cutoff: datetime, keep: list[int] = ()
+) -> list[str]:
     """Chargers silent since before `cutoff` are offline (except `keep`: the
-    caller knows they are alive); returns their OCPP ids."""
+    caller knows they are alive); returns their OCPP ids. A node sweeps its own
+    chargers and those of nodes past their lease (crashed: nobody else can),
+    never another live node's. The row keeps its `connection_id`, so a socket
+    that was alive after all brings it back (`touch_many`)."""
     t = ChargingPoint.__table__
-    silent = [t.c.online.is_(True), t.c.last_seen_at < cutoff]
+    live_nodes = select(OcppNode.node_id).where(OcppNode.alive_until >= now)
+    silent = [
+        t.c.online.is_(True),
+        t.c.last_seen_at < cutoff,
+        or_(
+            t.c.connected_node == node,
+            t.c.connected_node.is_(None),
+            t.c.connected_node.not_in(live_nodes),
+        ),
+    ]
     if keep:
         silent.append(t.c.id.not_in(list(keep)))
     ids = db.execute(select(t.c.ocpp_id).where(*silent)).scalars().all()

@@ -447,5 +447,8 @@ def simulate(
         typer.echo(str(result))
 
 
+app.command("cluster")(importlib.import_module("energycloud.cluster").cluster_command)
+
+
 if __name__ == "__main__":
     app()

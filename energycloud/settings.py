@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     ocpp_max_frame_bytes: int | None = None
     ocpp_heartbeat_interval_s: int = 60
     ocpp_offline_after_s: int = 180
+    # How long a crashed ingest node is still taken for alive (ocpp_ingest/options.py).
+    ocpp_node_lease_s: float = 15
 
     # Session workflow limits (DOMAIN.md §3–5; ARCHITECTURE.md).
     session_max_duration_s: int = 72 * 3600

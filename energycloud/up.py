@@ -240,9 +240,11 @@ class Platform(Supervisor, Banner):
 
     # ------------------------------------------------------------ processes
 
-    def _spawn(self, name: str, argv: list[str], *, log_path: Path | None = None) -> Child:
+    def _spawn(
+        self, name: str, argv: list[str], *, log_path: Path | None = None, env: dict | None = None
+    ) -> Child:
         log_file = open(log_path, "ab") if log_path else None  # closed on stop
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", "LOG_LEVEL": self.log_level}
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "LOG_LEVEL": self.log_level, **(env or {})}
         if self.load_demo:
             # The demo lets a charger nobody added connect as pending, to be claimed.
             env.setdefault("OCPP_ALLOW_UNKNOWN_CHARGERS", "true")
@@ -265,9 +267,11 @@ class Platform(Supervisor, Banner):
         log.info("Started %s (pid %d)", name, process.pid)
         return child
 
-    def _spawn_platform_process(self, command: str) -> Child:
+    def _spawn_platform_process(
+        self, command: str, *, name: str | None = None, env: dict | None = None
+    ) -> Child:
         argv = [sys.executable, "-m", "energycloud.cli", "--log-level", self.log_level, command]
-        return self._spawn(command, argv)
+        return self._spawn(name or command, argv, env=env)
 
     def _embedded_temporal_address(self) -> str:
         _, port = split_address(self.settings.temporal_address)

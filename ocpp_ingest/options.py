@@ -49,6 +49,10 @@ class IngestOptions:
     # A charger silent for longer than this is marked offline by the sweeper.
     offline_after_s: float = 180
     sweep_interval_s: float = 30
+    # The node's lease in the database, renewed every third of it: a node that
+    # crashed is known gone this long after, and its chargers' remote actions are
+    # answered `offline`, its silent chargers swept by the other nodes.
+    node_lease_s: float = 15
     # last_seen_at updates are coalesced: checked this often, and written per
     # charger at most every `touch_every_s` (a sixth of offline_after_s).
     touch_flush_s: float = 1.0
@@ -82,6 +86,7 @@ class IngestOptions:
             "allow_unknown_chargers": "ocpp_allow_unknown_chargers",
             "offline_after_s": "ocpp_offline_after_s",
             "sweep_interval_s": "ocpp_sweep_interval_s",
+            "node_lease_s": "ocpp_node_lease_s",
             "touch_flush_s": "ocpp_touch_flush_s",
             "flush_rows": "ocpp_flush_rows",
             "flush_ms": "ocpp_flush_ms",

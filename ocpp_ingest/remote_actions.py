@@ -3,6 +3,10 @@
 the charger's socket (its own Temporal task queue `ocpp-node-<node id>`), and
 finished with the outcome: accepted, rejected, timed_out, offline or failed.
 
+Several nodes: the command goes to the socket owning the charger's row now
+(`db.ocpp_nodes.current_owner`); if the charger moves or its node dies meanwhile,
+the answer is `offline` at once, not when the dead node's queue times out.
+
     actions = RemoteActions(temporal_client, session_factory, gateway=session_gateway)
     outcome = await actions.remote_stop(cp_id, 1, requested_by="ops@example.com")
 
@@ -24,12 +28,13 @@ from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import TimeoutError as TemporalTimeout
 from temporalio.service import RPCError
 
-from db import ocpp_transactions
+from db import ocpp_nodes, ocpp_transactions
 from db.base import utcnow
 from db.models import ChargingPoint, RemoteCommand
 from db.off_loop import run_off_loop
 from ocpp_ingest.commands import OCPP_ACTIONS, protocol_version
 from ocpp_ingest.options import node_task_queue
+from ocpp_ingest.routing import current_owner, result_unless_moved
 from workflows.ocpp_command import OcppCommandWorkflow
 from workflows.ocpp_command_types import (
     ACCEPTED,
@@ -47,6 +52,7 @@ from workflows.session_types import StopRequest
 log = logging.getLogger(__name__)
 
 
+
 @dataclass(frozen=True)
 class CommandOutcome:
     command_id: int
@@ -60,7 +66,12 @@ class _Prepared:
     command_id: int
     status: str
     command: OcppCommand | None = None
-    node: str | None = None
+    owner: ocpp_nodes.Owner | None = None
+    cp_id: int | None = None
+
+    @property
+    def node(self) -> str | None:
+        return self.owner.node if self.owner else None
 
 
 class RemoteActions:
@@ -163,14 +174,7 @@ class RemoteActions:
             partial(_set_workflow, command_id=prepared.command_id, workflow_id=workflow_id)
         )
         try:
-            return await self.client.execute_workflow(
-                OcppCommandWorkflow.run,
-                cmd,
-                id=workflow_id,
-                task_queue=node_task_queue(prepared.node),
-                # A dead node never picks the command up: give up after this.
-                execution_timeout=timedelta(seconds=cmd.timeout_s + 3),
-            )
+            return await self._run_on_owner(prepared, workflow_id)
         except WorkflowFailureError as exc:
             if isinstance(exc.cause, TemporalTimeout):
                 return OcppCommandResult(TIMED_OUT, detail=f"node {prepared.node} did not answer")
@@ -178,6 +182,27 @@ class RemoteActions:
         except RPCError as exc:
             log.warning("remote command %s: Temporal unavailable: %s", prepared.command_id, exc)
             return OcppCommandResult(FAILED, detail=f"Temporal unavailable: {exc}")
+
+    async def _run_on_owner(self, prepared: _Prepared, workflow_id: str) -> OcppCommandResult:
+        """The command's workflow on the owner node's queue, unless the charger
+        leaves that node (socket) first: then `offline`."""
+        cmd = prepared.command
+        handle = await self.client.start_workflow(
+            OcppCommandWorkflow.run,
+            cmd,
+            id=workflow_id,
+            task_queue=node_task_queue(prepared.node),
+            # A dead node never picks the command up: give up after this.
+            execution_timeout=timedelta(seconds=cmd.timeout_s + 3),
+        )
+        moved = await result_unless_moved(
+            handle, partial(self._db, partial(current_owner, cp_id=prepared.cp_id)), prepared.owner
+        )
+        if moved is None:
+            return OcppCommandResult(
+                OFFLINE, detail=f"{cmd.ocpp_id} is no longer connected to node {prepared.node}"
+            )
+        return moved.result
 
     async def _db(self, fn):
         return await run_off_loop(self.session_factory, fn, commit=True)
@@ -196,7 +221,8 @@ def _prepare(
     if cp is None:
         raise LookupError(f"charging point {cp_id} not found")
     version = protocol_version(cp.ocpp_protocol)
-    node = cp.connected_node if cp.online else None
+    owner = current_owner(session, cp_id=cp_id)
+    node = owner.node if owner else None
     command = RemoteCommand(
         charging_point_id=cp_id,
         connector=connector,
@@ -226,7 +252,7 @@ def _prepare(
         transaction_id=transaction_id,
         timeout_s=timeout_s,
     )
-    return _Prepared(command.id, command.status, cmd, node)
+    return _Prepared(command.id, command.status, cmd, owner, cp_id)
 
 
 def _set_workflow(session: Session, *, command_id: int, workflow_id: str) -> None:

@@ -19,6 +19,7 @@ import contextlib
 import logging
 import re
 import signal
+import uuid
 from datetime import timedelta
 from functools import partial
 
@@ -26,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
-from db import ocpp_connections
+from db import ocpp_connections, ocpp_nodes
 from db.base import utcnow
 from ocpp_ingest.admission import Admission, Admitter
 from ocpp_ingest.auth import PasswordVerifier
@@ -64,6 +65,8 @@ class IngestServer:
         self.verifier = password_verifier or PasswordVerifier()
         self.admitter = Admitter(self.ctx, self.verifier)
         self._server = None
+        # cp_id -> the id of our socket that owns the charger's row (see on_connect).
+        self._connections: dict[int, str] = {}
         self._tasks: list[asyncio.Task] = []
         self._worker = None
         self._worker_task: asyncio.Task | None = None
@@ -90,6 +93,7 @@ class IngestServer:
 
             ocpp.messages.ASYNC_VALIDATION = False  # process-wide knob of the library
         self.writer.start()
+        await self._renew_lease()  # remote actions find this node from now on
         self._server = await serve(
             self._handle,
             self.options.host,
@@ -108,6 +112,7 @@ class IngestServer:
         self._tasks = [
             asyncio.create_task(self._every(self.options.touch_flush_s, self._flush_touches)),
             asyncio.create_task(self._every(self.options.sweep_interval_s, self.sweep)),
+            asyncio.create_task(self._every(self.options.node_lease_s / 3, self._renew_lease)),
         ]
         if self.temporal_client is not None:
             self._start_worker()
@@ -145,6 +150,8 @@ class IngestServer:
         await self.ctx.drain()
         with contextlib.suppress(Exception):
             await self._flush_touches()
+        with contextlib.suppress(Exception):
+            await self._renew_lease(ending=True)
         await self.writer.stop()
 
     async def __aenter__(self) -> IngestServer:
@@ -181,12 +188,14 @@ class IngestServer:
             )
             await connection.close(1002, "Unsupported OCPP version: offer ocpp1.6 or ocpp2.0.1")
             return
+        connection_id = uuid.uuid4().hex
         cp_id = await self.ctx.write(
             partial(
                 ocpp_connections.on_connect,
                 ocpp_id=admission.ocpp_id,
                 protocol=subprotocol,
                 node=self.node_id,
+                connection=connection_id,
                 now=utcnow(),
                 set_password_hash=admission.set_password_hash,
                 cp_id=admission.cp_id,
@@ -202,6 +211,7 @@ class IngestServer:
         )
         previous = self.ctx.live.get(admission.ocpp_id)
         self.ctx.live[admission.ocpp_id] = cp
+        self._connections[cp_id] = connection_id
         if previous is not None:  # the charger reconnected before the old socket died
             asyncio.ensure_future(previous.connection.close(1000, "replaced by a new connection"))
         log.info(
@@ -216,13 +226,18 @@ class IngestServer:
             if current or getattr(cp, "swept", False):
                 if current:
                     del self.ctx.live[admission.ocpp_id]
+                if self._connections.get(cp_id) == connection_id:
+                    del self._connections[cp_id]
                 self.ctx.seen.pop(cp_id, None)
                 self.ctx.persisted.pop(cp_id, None)
                 with contextlib.suppress(Exception):
                     await self.ctx.write(
                         partial(
                             ocpp_connections.on_disconnect,
-                            cp_id=cp_id, node=self.node_id, now=utcnow(),
+                            cp_id=cp_id,
+                            node=self.node_id,
+                            connection=connection_id,
+                            now=utcnow(),
                         )
                     )
             log.info("charger %s disconnected", admission.ocpp_id)
@@ -252,19 +267,38 @@ class IngestServer:
         for i in range(0, len(items), 200):
             chunk = dict(items[i : i + 200])
             await self.ctx.write(
-                partial(ocpp_connections.touch_many, node=self.node_id, seen=chunk)
+                partial(
+                    ocpp_connections.touch_many,
+                    node=self.node_id,
+                    seen=chunk,
+                    connections=dict(self._connections),
+                )
             )
             persisted.update(chunk)
 
+    async def _renew_lease(self, *, ending: bool = False) -> None:
+        now = utcnow()
+        until = now if ending else now + timedelta(seconds=self.options.node_lease_s)
+        await self.ctx.write(
+            partial(ocpp_nodes.renew_lease, node=self.node_id, now=now, until=until)
+        )
+
     async def sweep(self) -> list[str]:
-        """Mark chargers silent for longer than `offline_after_s` offline (any node's:
-        a crashed node cannot do it for its own), and close such sockets of ours.
-        Our own chargers' freshness is known here better than in the database."""
+        """Mark chargers silent for longer than `offline_after_s` offline (ours, and
+        those of nodes past their lease: a crashed node cannot do it for its own;
+        never another live node's), and close such sockets of ours. Our own
+        chargers' freshness is known here better than in the database."""
         now = utcnow()
         silent_after = timedelta(seconds=self.options.offline_after_s)
         fresh = [cp_id for cp_id, ts in self.ctx.seen.items() if now - ts < silent_after]
         swept = await self.ctx.write(
-            partial(ocpp_connections.sweep_offline, cutoff=now - silent_after, keep=fresh)
+            partial(
+                ocpp_connections.sweep_offline,
+                node=self.node_id,
+                now=now,
+                cutoff=now - silent_after,
+                keep=fresh,
+            )
         )
         for ocpp_id in swept:
             cp = self.ctx.live.pop(ocpp_id, None)

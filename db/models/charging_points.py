@@ -64,6 +64,8 @@ class ChargingPoint(Base):
     ocpp_protocol: Mapped[str | None] = mapped_column(String(16))
     # Connection state, kept current by the ingest node holding the socket.
     connected_node: Mapped[str | None] = mapped_column(String(100))
+    # The socket that owns the row: a node writes only while it is still this one.
+    connection_id: Mapped[str | None] = mapped_column(String(64))
     online: Mapped[bool] = mapped_column(Boolean, default=False)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Billable from the first connection (DOMAIN.md §6), until removed.

@@ -17,6 +17,7 @@ __all__ = [
     "ConnectorStatusHistory",
     "OcppAnomaly",
     "OcppDataTransfer",
+    "OcppNode",
     "OcppTransactionState",
     "RemoteCommand",
 ]
@@ -144,3 +145,14 @@ class RemoteCommand(Base):
     # The charger's answer (its CALLRESULT payload or CALLERROR), or our reason.
     answer: Mapped[dict | None] = mapped_column(JSON)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OcppNode(Base):
+    """An ingest node's lease: the node renews `alive_until` while it runs and ends
+    it when it stops. A node past its lease is gone (crashed): its chargers are
+    not connected, whatever their rows still say."""
+
+    __tablename__ = "ocpp_nodes"
+    node_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    alive_until: Mapped[datetime] = mapped_column(UTCDateTime)
