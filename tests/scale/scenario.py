@@ -1,0 +1,155 @@
+"""Issue 12's run, shared by tests/scale/test_scale_out.py and bench/scale_out.py:
+chargers spread over the ingest nodes of a `ProcessShape` run charging sessions;
+ingest node 0 is SIGKILLed mid-run and its chargers move to the others; a worker
+is SIGKILLed a moment later; remote actions are sent during and after the move;
+then every session must settle. `ScaleOutRun` holds what happened, for the
+caller to check and print."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from db.demo import load_demo_data
+from db.models import ChargingPoint, ChargingSession
+from db.tree_service import add_charging_point
+from ocpp_ingest.remote_actions import RemoteActions
+from tests.scale.fleet import Fleet, RoamingCharger
+from tests.scale.shape import ProcessShape
+
+PASSWORD = "scale-out-secret"
+ID_TAG = "NL-TNM-C00122045-K"  # the demo world's roaming card: accepted and priced
+DEMO_SITE = "ACME-DEPOT-01"  # the new chargers share its location (and rate)
+REACHED = ("accepted", "rejected")
+
+
+@dataclass(frozen=True)
+class Plan:
+    chargers: int = 200
+    # One session each, started at random within `sessions_over_s` of the boots:
+    # some end before the kill, many span it, some start after it.
+    sessions_over_s: float = 10.0
+    meter_values: int = 2
+    meter_every_s: float = 1.0
+    kill_after_s: float = 5.0  # after every charger booted
+    kill_worker_after_s: float = 1.0  # after the node
+    actions_during: int = 20  # right after the kill: most to the killed node's chargers
+    actions_after: int = 20  # once every moved charger is served again
+    action_timeout_s: float = 15.0
+    settle_timeout_s: float = 60.0
+
+
+@dataclass
+class ScaleOutRun:
+    plan: Plan
+    fleet: Fleet
+    killed_at: float = 0.0
+    outcomes_during: list[str] = field(default_factory=list)
+    outcomes_after: list[str] = field(default_factory=list)
+    settled: list[ChargingSession] = field(default_factory=list)
+    startup_s: float = 0.0  # processes up and the database loaded
+    took_s: float = 0.0  # everything, startup included
+
+    @property
+    def moved(self) -> list[RoamingCharger]:
+        return self.fleet.on_node(0)
+
+    @property
+    def served_again_s(self) -> list[float]:
+        """Per moved charger: SIGKILL of its node -> accepted boot on another."""
+        return sorted(
+            next(s.at for s in c.served if s.at > self.killed_at) - self.killed_at
+            for c in self.moved
+        )
+
+    @property
+    def accepted(self):
+        return [s for s in self.fleet.sessions if s.accepted]
+
+
+def seed(session_factory, prefix: str, count: int) -> dict[str, int]:
+    """The demo world plus `count` chargers `<prefix>-NNN` at the demo depot:
+    OCPP id -> charging point id."""
+    load_demo_data(session_factory, password="demo")
+    with session_factory() as s, s.begin():
+        location_id = s.scalar(
+            select(ChargingPoint.location_id).where(ChargingPoint.ocpp_id == DEMO_SITE)
+        )
+        added = [
+            add_charging_point(s, location_id=location_id, ocpp_id=f"{prefix}-{i:03d}",
+                               password=PASSWORD, connectors=1)
+            for i in range(count)
+        ]
+        s.flush()
+        return {cp.ocpp_id: cp.id for cp in added}
+
+
+async def run_scale_out(
+    shape: ProcessShape, session_factory, client, plan: Plan, prefix: str
+) -> ScaleOutRun:
+    """Run `plan` on a `shape` just spawned (its processes start while the
+    database is loaded)."""
+    started = time.monotonic()
+    cp_ids = await asyncio.to_thread(seed, session_factory, prefix, plan.chargers)
+    await shape.ready(client)
+    fleet = Fleet.build(list(cp_ids), PASSWORD, shape.urls, ID_TAG)
+    run = ScaleOutRun(plan, fleet, startup_s=time.monotonic() - started)
+    actions = RemoteActions(client, session_factory, timeout_s=plan.action_timeout_s)
+    await asyncio.gather(*(c.start() for c in fleet.chargers))
+
+    async def sessions(c: RoamingCharger) -> None:
+        await asyncio.sleep(random.uniform(0, plan.sessions_over_s))
+        await c.run_session(ID_TAG, plan.meter_values, plan.meter_every_s)
+
+    async def act(chosen: list[RoamingCharger], into: list[str]) -> None:
+        async def one(c: RoamingCharger) -> None:
+            outcome = await actions.request_status(cp_ids[c.sim.ocpp_id],
+                                                   requested_by="ops@scale.example")
+            into.append(outcome.status)
+
+        await asyncio.gather(*(one(c) for c in chosen))
+
+    driving = asyncio.gather(*(sessions(c) for c in fleet.chargers))
+    try:
+        await asyncio.sleep(plan.kill_after_s)
+        moved = fleet.on_node(0)
+        shape.kill_node(0)
+        run.killed_at = time.monotonic()
+        others = [c for c in fleet.chargers if c not in moved]
+        chosen = moved[: plan.actions_during * 3 // 4] + others[: plan.actions_during // 4]
+        during = asyncio.create_task(act(chosen, run.outcomes_during))
+        await asyncio.sleep(plan.kill_worker_after_s)
+        shape.kill_worker(0)
+        while not all(any(s.at > run.killed_at for s in c.served) for c in moved):
+            await asyncio.sleep(0.05)
+        await during
+        await act(random.sample(fleet.chargers, plan.actions_after), run.outcomes_after)
+        await driving
+    finally:
+        driving.cancel()
+        await asyncio.gather(*(c.close() for c in fleet.chargers))
+    run.settled = await _settled(
+        session_factory, prefix, len(run.accepted), plan.settle_timeout_s
+    )
+    run.took_s = time.monotonic() - started
+    return run
+
+
+async def _settled(
+    session_factory, prefix: str, expected: int, timeout_s: float
+) -> list[ChargingSession]:
+    """The finished sessions of our chargers, once there are `expected` (or the
+    time is up)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        with session_factory() as s:
+            rows = list(s.scalars(select(ChargingSession).where(
+                ChargingSession.state == "finished",
+                ChargingSession.ocpp_id.startswith(f"{prefix}-"))))
+        if len(rows) >= expected or time.monotonic() > deadline:
+            return rows
+        await asyncio.sleep(0.5)
