@@ -29,6 +29,7 @@ from websockets.exceptions import ConnectionClosed
 
 from db import ocpp_connections, ocpp_nodes
 from db.base import utcnow
+from db.off_loop import run_off_loop
 from ocpp_ingest.admission import Admission, Admitter
 from ocpp_ingest.auth import PasswordVerifier
 from ocpp_ingest.context import IngestContext
@@ -271,16 +272,21 @@ class IngestServer:
                     ocpp_connections.touch_many,
                     node=self.node_id,
                     seen=chunk,
-                    connections=dict(self._connections),
+                    connections={
+                        k: self._connections[k] for k in chunk if k in self._connections
+                    },
                 )
             )
             persisted.update(chunk)
 
     async def _renew_lease(self, *, ending: bool = False) -> None:
+        """In a transaction of its own, not queued behind a storm's writes."""
         now = utcnow()
         until = now if ending else now + timedelta(seconds=self.options.node_lease_s)
-        await self.ctx.write(
-            partial(ocpp_nodes.renew_lease, node=self.node_id, now=now, until=until)
+        await run_off_loop(
+            self.ctx.session_factory,
+            partial(ocpp_nodes.renew_lease, node=self.node_id, now=now, until=until),
+            commit=True,
         )
 
     async def sweep(self) -> list[str]:

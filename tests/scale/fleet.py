@@ -128,10 +128,11 @@ class Fleet:
 
     @classmethod
     def build(cls, ids: list[str], password: str, urls: list[str], tag: str) -> Fleet:
-        """Chargers spread evenly over the nodes; even ones speak 1.6, odd 2.0.1."""
+        """Chargers spread evenly over the nodes, each node's half 1.6, half 2.0.1."""
         return cls([
             RoamingCharger(
-                SimulatedCharger(ocpp_id, password, ("1.6", "2.0.1")[i % 2], urls[i % len(urls)],
+                SimulatedCharger(ocpp_id, password, ("1.6", "2.0.1")[i // len(urls) % 2],
+                                 urls[i % len(urls)],
                                  energy_rate_w=0, id_tags=[tag], response_timeout=60),
                 urls,
                 i % len(urls),
