@@ -220,7 +220,11 @@ class TransactionTracker(MeterReadings):
                 tx.transaction_id,
                 {"meter_stop_wh": meter_stop, "highest_wh": highest},
             )
-        if tx.session_started and not tx.refused:
+        # A start received (`started_at`) whose outcome is unrecorded: the node that
+        # asked the workflow records it after answering and may have died since,
+        # the charger now stopping through another node. The workflow is told.
+        unrecorded = not tx.session_started and tx.started_at is not None
+        if (tx.session_started and not tx.refused) or unrecorded:
             try:
                 await self.ctx.gateway.stop(
                     SessionStop(
@@ -235,9 +239,10 @@ class TransactionTracker(MeterReadings):
                     )
                 )
             except LookupError as exc:  # the workflow does not know it (any more)
-                await self.anomaly(
-                    "stop_unknown_to_workflow", tx.transaction_id, {"error": str(exc)}
-                )
+                if not unrecorded:  # else: the start never reached a workflow
+                    await self.anomaly(
+                        "stop_unknown_to_workflow", tx.transaction_id, {"error": str(exc)}
+                    )
         await self.ctx.write(
             partial(
                 ocpp_transactions.update_tx,

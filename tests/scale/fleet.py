@@ -37,7 +37,8 @@ class SessionRecord:
     ocpp_id: str
     transaction_id: str
     accepted: bool
-    stopped: bool = False
+    started_on: int  # the node that answered the start, and the stop
+    stopped_on: int | None = None
 
 
 class RoamingCharger:
@@ -111,7 +112,9 @@ class RoamingCharger:
         session = SimSession(1, id_tag, self._energy, now_iso())
         result = await self.deliver(dialect.start(session))
         dialect.started(session, result)
-        record = SessionRecord(self.sim.ocpp_id, str(session.transaction_id), session.accepted)
+        record = SessionRecord(
+            self.sim.ocpp_id, str(session.transaction_id), session.accepted, self.node
+        )
         self.sessions.append(record)
         for _ in range(meter_values if session.accepted else 0):
             await asyncio.sleep(every_s)
@@ -119,7 +122,7 @@ class RoamingCharger:
             await self.deliver(dialect.meter(session, self._energy, 11_000))
         await self.deliver(dialect.stop(session, self._energy, "Local" if session.accepted
                                         else "DeAuthorized"))
-        record.stopped = True
+        record.stopped_on = self.node
 
 
 @dataclass

@@ -39,16 +39,19 @@ class Plan:
     # make everything time out.
     sessions: int = 100
     sessions_over_s: float = 10.0
-    meter_values: int = 1
-    meter_every_s: float = 1.0
-    kill_after_s: float = 5.0  # after every charger booted
+    meter_values: int = 2
+    meter_every_s: float = 2.0
+    # Node 0 is killed once this many sessions run through it (so they end
+    # through the other node), or `kill_after_s` after the boots at the latest.
+    kill_when_running: int = 10
+    kill_after_s: float = 15.0
     kill_worker_after_s: float = 1.0  # after the node
     # Remote actions go to the chargers without a session: one whose transaction
     # message waits on a slow session workflow has the answer read only after
     # it (the ingest handles a socket's frames in order), which on a loaded
     # machine outlasts the command's timeout and says nothing about routing.
     actions_during: int = 20  # right after the kill: most to the killed node's chargers
-    actions_after: int = 20  # once every moved charger is served again
+    actions_after: int = 20  # once the moved chargers are served and sessions done
     action_timeout_s: float = 30.0  # the charger's answer, on a starved machine
     settle_timeout_s: float = 60.0
 
@@ -80,6 +83,13 @@ class ScaleOutRun:
     def accepted(self):
         return [s for s in self.fleet.sessions if s.accepted]
 
+    def running_on(self, node: int):
+        return [s for s in self.accepted if s.started_on == node and s.stopped_on is None]
+
+    @property
+    def crossed(self):
+        return [s for s in self.accepted if s.started_on != s.stopped_on]
+
     def summary(self) -> str:
         during, after = Counter(self.outcomes_during), Counter(self.outcomes_after)
         settled = Counter((r.ocpp_id, r.transaction_id) for r in self.settled)
@@ -89,7 +99,8 @@ class ScaleOutRun:
             f"chargers        {len(self.fleet.chargers)} on 2 nodes; {len(self.moved)} moved "
             "from the killed node",
             f"sessions        {len(self.fleet.sessions)} started, {len(self.accepted)} accepted, "
-            f"{len(settled)} settled, {sum(1 for n in settled.values() if n > 1)} more than once",
+            f"{len(settled)} settled, {sum(1 for n in settled.values() if n > 1)} more than once; "
+            f"{len(self.crossed)} started through the killed node, ended through the other",
             f"remote actions  {sum(during.values())} during the move "
             f"{dict(during)}, {sum(after.values())} after {dict(after)}: {reached} reached, "
             f"{during['offline'] + after['offline']} offline",
@@ -136,17 +147,23 @@ async def run_scale_out(
         await asyncio.sleep(random.uniform(0, plan.sessions_over_s))
         await c.run_session(ID_TAG, plan.meter_values, plan.meter_every_s)
 
-    async def act(chosen: list[RoamingCharger], into: list[str]) -> None:
+    async def act(chosen: list[RoamingCharger], into: list[str], at_once: int) -> None:
+        """A remote action on each of `chosen`, `at_once` at a time."""
+        gate = asyncio.Semaphore(at_once)
+
         async def one(c: RoamingCharger) -> None:
-            outcome = await actions.request_status(cp_ids[c.sim.ocpp_id],
-                                                   requested_by="ops@scale.example")
+            async with gate:
+                outcome = await actions.request_status(cp_ids[c.sim.ocpp_id],
+                                                       requested_by="ops@scale.example")
             into.append(outcome.status)
 
         await asyncio.gather(*(one(c) for c in chosen))
 
     driving = asyncio.gather(*(sessions(c) for c in fleet.chargers[: plan.sessions]))
     try:
-        await asyncio.sleep(plan.kill_after_s)
+        deadline = time.monotonic() + plan.kill_after_s
+        while len(run.running_on(0)) < plan.kill_when_running and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
         moved = fleet.on_node(0)
         shape.kill_node(0)
         run.killed_at = time.monotonic()
@@ -154,14 +171,14 @@ async def run_scale_out(
         chosen = [c for c in idle if c in moved][: plan.actions_during * 3 // 4] + [
             c for c in idle if c not in moved
         ][: plan.actions_during // 4]
-        during = asyncio.create_task(act(chosen, run.outcomes_during))
+        during = asyncio.create_task(act(chosen, run.outcomes_during, len(chosen)))
         await asyncio.sleep(plan.kill_worker_after_s)
         shape.kill_worker(0)
         while not all(any(s.at > run.killed_at for s in c.served) for c in moved):
             await asyncio.sleep(0.05)
         await during
-        await act(random.sample(idle, plan.actions_after), run.outcomes_after)
         await driving
+        await act(random.sample(idle, plan.actions_after), run.outcomes_after, 4)
     finally:
         driving.cancel()
         await asyncio.gather(*(c.close() for c in fleet.chargers))

@@ -8,8 +8,11 @@ from __future__ import annotations
 from contextlib import AsyncExitStack
 from datetime import timedelta
 
+from sqlalchemy import update
+
 from db import ocpp_connections, ocpp_nodes
 from db.base import utcnow
+from db.models import OcppTransactionState
 from tests.ocpp.support import (
     RecordingGateway,
     charger,
@@ -126,4 +129,27 @@ async def test_a_session_started_through_one_node_ends_through_another(session_f
         finally:
             await sim.close()
     assert [s.transaction_id for s in gateway.starts] == [str(session.transaction_id)]
+    assert [s.transaction_id for s in gateway.stops] == [str(session.transaction_id)]
+
+
+async def test_a_stop_reaches_the_workflow_when_the_dead_node_never_recorded_the_start(
+    session_factory,
+):
+    """Node A answers the start, then dies before its buffered write of the
+    outcome; the charger stops through node B, which must still tell the workflow."""
+    pre_approve(session_factory, "CP-LOST-START")
+    gateway = RecordingGateway()
+    async with running_ingest(session_factory, gateway, node_id="node-a") as a:
+        async with charger(a, "CP-LOST-START", id_tags=["ACCEPTED-1"]) as sim:
+            session = await sim.start_session(1)
+    with session_factory() as s, s.begin():  # what node A's SIGKILL would have lost
+        s.execute(update(OcppTransactionState).values(session_started=False, auth_status=None))
+    async with running_ingest(session_factory, gateway, node_id="node-b") as b:
+        sim.url = b.url
+        await sim.connect()
+        try:
+            await sim.boot()
+            await sim.stop_session(1)
+        finally:
+            await sim.close()
     assert [s.transaction_id for s in gateway.stops] == [str(session.transaction_id)]

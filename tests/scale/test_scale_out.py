@@ -21,7 +21,7 @@ from db.schema import reset_schema
 from tests.scale.scenario import REACHED, Plan, run_scale_out
 from tests.scale.shape import ProcessShape
 
-pytestmark = pytest.mark.temporal
+pytestmark = [pytest.mark.temporal, pytest.mark.postgres]
 
 # Node settings: a crashed node's lease runs out after 10 s (renewed every 3.3 s,
 # which a starved machine still manages).
@@ -65,6 +65,7 @@ async def test_two_nodes_two_workers_lose_a_node_and_a_worker_and_nothing_else(
     assert len(accepted) == len(run.accepted) == run.plan.sessions
     settled = Counter((r.ocpp_id, r.transaction_id) for r in run.settled)
     assert set(settled) == accepted and set(settled.values()) == {1}
+    assert run.crossed  # sessions that began on the killed node and ended on the other
     with pg_factory() as s:
         for row in run.settled:
             assert len(entries_for_reference(s, row.workflow_id)) == 1
