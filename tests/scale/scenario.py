@@ -34,10 +34,8 @@ class Plan:
     chargers: int = 200
     # The first `sessions` chargers (both nodes, both versions) run one session
     # each, started at random within `sessions_over_s` of the boots: some end
-    # before the kill, many span it, some start after it. More sessions at once
-    # than Temporal and the workers keep up with on a loaded 2-core machine only
-    # make everything time out.
-    sessions: int = 100
+    # before the kill, some span it, some start after it.
+    sessions: int = 200
     sessions_over_s: float = 10.0
     meter_values: int = 2
     meter_every_s: float = 2.0
@@ -46,10 +44,11 @@ class Plan:
     kill_when_running: int = 10
     kill_after_s: float = 15.0
     kill_worker_after_s: float = 1.0  # after the node
-    # Remote actions go to the chargers without a session: one whose transaction
-    # message waits on a slow session workflow has the answer read only after
-    # it (the ingest handles a socket's frames in order), which on a loaded
-    # machine outlasts the command's timeout and says nothing about routing.
+    # Remote actions during the move go to chargers without a session: one whose
+    # transaction message waits on a slow session workflow has the answer read
+    # only after it (the ingest handles a socket's frames in order), which on a
+    # loaded machine outlasts the command's timeout and says nothing about
+    # routing. Those after the move go to any charger, once sessions are done.
     actions_during: int = 20  # right after the kill: most to the killed node's chargers
     actions_after: int = 20  # once the moved chargers are served and sessions done
     action_timeout_s: float = 30.0  # the charger's answer, on a starved machine
@@ -167,7 +166,7 @@ async def run_scale_out(
         moved = fleet.on_node(0)
         shape.kill_node(0)
         run.killed_at = time.monotonic()
-        idle = fleet.chargers[plan.sessions :]
+        idle = fleet.chargers[plan.sessions :] or fleet.chargers
         chosen = [c for c in idle if c in moved][: plan.actions_during * 3 // 4] + [
             c for c in idle if c not in moved
         ][: plan.actions_during // 4]
@@ -178,7 +177,7 @@ async def run_scale_out(
             await asyncio.sleep(0.05)
         await during
         await driving
-        await act(random.sample(idle, plan.actions_after), run.outcomes_after, 4)
+        await act(random.sample(fleet.chargers, plan.actions_after), run.outcomes_after, 4)
     finally:
         driving.cancel()
         await asyncio.gather(*(c.close() for c in fleet.chargers))

@@ -1,6 +1,6 @@
 """Issue 12, done when: on PostgreSQL, two ingest nodes and two workers as
-separate processes; 200 simulated chargers spread over both (100 of them run a
-session); one node is SIGKILLed mid-run and its chargers reconnect to the other;
+separate processes; 200 simulated chargers spread over both run a session each;
+one node is SIGKILLed mid-run and its chargers reconnect to the other;
 every remote action during and after the move reaches the charger or is
 recorded `offline`; every accepted session settles exactly once and the ledger
 balances; a worker SIGKILLed during the run changes nothing."""
