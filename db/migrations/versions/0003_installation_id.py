@@ -1,4 +1,4 @@
-"""installation: this database's id, part of every session workflow id
+"""installation: this database"s id, part of every session workflow id
 
 Revision ID: 0003
 Revises: 0002
@@ -9,10 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
-from alembic import op
-
-from db.base import UTCDateTime
+from db.migrations.ddl import (
+    create_table,
+    created_at,
+    drop_tables,
+    integer,
+    pk,
+    string,
+    unique,
+)
 
 revision: str = "0003"
 down_revision: str | Sequence[str] | None = "0002"
@@ -21,15 +26,15 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_table(
         "installation",
-        sa.Column("singleton", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("installation_id", sa.String(length=32), nullable=False),
-        sa.Column("created_at", UTCDateTime(), nullable=False),
-        sa.PrimaryKeyConstraint("singleton", name=op.f("pk_installation")),
-        sa.UniqueConstraint("installation_id", name=op.f("uq_installation_installation_id")),
+        integer("singleton", autoincrement=False),
+        string("installation_id", 32),
+        created_at(),
+        pk("singleton"),
+        unique("installation_id"),
     )
 
 
 def downgrade() -> None:
-    op.drop_table("installation")
+    drop_tables("installation")
