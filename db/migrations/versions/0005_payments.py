@@ -4,132 +4,114 @@ Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-01 15:39:20.539950
 
-Money that moves: collections per debtor and period, the payment provider"s
+Money that moves: collections per debtor and period, the payment provider's
 customers and payments, imported bank statement lines, payouts with their
 references; the payment method per organization.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 
-from db.migrations.ddl import (
-    add_columns,
-    big_id,
-    column,
-    create_table,
-    created_at,
-    drop_columns,
-    drop_tables,
-    integer,
-    moment,
-    pk,
-    string,
-    unique,
-    updated_at,
-)
+from db.migrations import ddl
 
 revision: str = "0005"
-down_revision: str | Sequence[str] | None = "0004"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+down_revision: str | None = "0004"
 
 
 def upgrade() -> None:
-    create_table(
+    ddl.create_table(
         "bank_statement_lines",
-        big_id(),
-        string("statement_id", 64),
-        string("entry_ref", 64),
-        column("booking_date", sa.Date()),
-        column("amount_cents", sa.BigInteger()),
-        string("end_to_end_id", 64, null=True),
-        string("reference", 500, null=True),
-        string("counterparty", 200, null=True),
-        string("return_reason", 8, null=True),
-        string("outcome", 24),
-        string("matched", 500, null=True),
-        created_at(),
-        pk(),
-        unique("statement_id", "entry_ref", name="uq_statement_entry"),
+        ddl.big_id(),
+        ddl.string("statement_id", 64),
+        ddl.string("entry_ref", 64),
+        ddl.column("booking_date", sa.Date()),
+        ddl.column("amount_cents", sa.BigInteger()),
+        ddl.string("end_to_end_id", 64, null=True),
+        ddl.string("reference", 500, null=True),
+        ddl.string("counterparty", 200, null=True),
+        ddl.string("return_reason", 8, null=True),
+        ddl.string("outcome", 24),
+        ddl.string("matched", 500, null=True),
+        ddl.created_at(),
+        ddl.pk(),
+        ddl.unique("statement_id", "entry_ref", name="uq_statement_entry"),
     )
-    create_table(
+    ddl.create_table(
         "invoice_collections",
-        string("number", 64),
-        string("numbers", 500),
-        string("period", 7),
-        string("recipient_ref", 64),
-        column("amount_cents", sa.BigInteger()),
-        string("method", 16),
-        string("status", 16),
-        integer("failures"),
-        integer("reminders"),
-        string("last_reason", 200, null=True),
-        column("due_date", sa.Date(), null=True),
-        moment("paid_at", null=True),
-        updated_at(),
-        pk("number"),
+        ddl.string("number", 64),
+        ddl.string("numbers", 500),
+        ddl.string("period", 7),
+        ddl.string("recipient_ref", 64),
+        ddl.column("amount_cents", sa.BigInteger()),
+        ddl.string("method", 16),
+        ddl.string("status", 16),
+        ddl.integer("failures"),
+        ddl.integer("reminders"),
+        ddl.string("last_reason", 200, null=True),
+        ddl.column("due_date", sa.Date(), null=True),
+        ddl.moment("paid_at", null=True),
+        ddl.updated_at(),
+        ddl.pk("number"),
         indexes=["period"],
     )
-    create_table(
+    ddl.create_table(
         "payment_customers",
-        integer("organization_id"),
-        string("provider", 16),
-        string("customer_id", 64),
-        string("mandate_id", 64, null=True),
-        string("mandate_status", 16, null=True),
-        created_at(),
-        pk("organization_id"),
-        unique("customer_id"),
+        ddl.integer("organization_id"),
+        ddl.string("provider", 16),
+        ddl.string("customer_id", 64),
+        ddl.string("mandate_id", 64, null=True),
+        ddl.string("mandate_status", 16, null=True),
+        ddl.created_at(),
+        ddl.pk("organization_id"),
+        ddl.unique("customer_id"),
     )
-    create_table(
+    ddl.create_table(
         "payouts",
-        big_id(),
-        string("idempotency_key", 200),
-        string("period", 7),
-        string("payee_ref", 64),
-        string("payee_name", 200),
-        string("numbers", 500),
-        string("end_to_end_id", 35),
-        column("amount_cents", sa.BigInteger()),
-        integer("attempt"),
-        string("method", 16),
-        string("reference", 500),
-        string("status", 16),
-        string("failure_reason", 200, null=True),
-        created_at(),
-        updated_at(),
-        pk(),
-        unique("idempotency_key"),
+        ddl.big_id(),
+        ddl.string("idempotency_key", 200),
+        ddl.string("period", 7),
+        ddl.string("payee_ref", 64),
+        ddl.string("payee_name", 200),
+        ddl.string("numbers", 500),
+        ddl.string("end_to_end_id", 35),
+        ddl.column("amount_cents", sa.BigInteger()),
+        ddl.integer("attempt"),
+        ddl.string("method", 16),
+        ddl.string("reference", 500),
+        ddl.string("status", 16),
+        ddl.string("failure_reason", 200, null=True),
+        ddl.created_at(),
+        ddl.updated_at(),
+        ddl.pk(),
+        ddl.unique("idempotency_key"),
         indexes=["end_to_end_id", "period"],
     )
-    create_table(
+    ddl.create_table(
         "provider_payments",
-        big_id(),
-        string("provider", 16),
-        string("payment_id", 64),
-        string("invoice_number", 64),
-        integer("attempt"),
-        string("sequence_type", 16),
-        column("amount_cents", sa.BigInteger()),
-        string("status", 16),
-        column("settlement_cents", sa.BigInteger(), null=True),
-        integer("chargebacks"),
-        column("refunded_cents", sa.BigInteger()),
-        created_at(),
-        updated_at(),
-        pk(),
-        unique("payment_id"),
+        ddl.big_id(),
+        ddl.string("provider", 16),
+        ddl.string("payment_id", 64),
+        ddl.string("invoice_number", 64),
+        ddl.integer("attempt"),
+        ddl.string("sequence_type", 16),
+        ddl.column("amount_cents", sa.BigInteger()),
+        ddl.string("status", 16),
+        ddl.column("settlement_cents", sa.BigInteger(), null=True),
+        ddl.integer("chargebacks"),
+        ddl.column("refunded_cents", sa.BigInteger()),
+        ddl.created_at(),
+        ddl.updated_at(),
+        ddl.pk(),
+        ddl.unique("payment_id"),
         indexes=["invoice_number"],
     )
-    add_columns("organizations", string("payment_method", 16, null=True))
+    ddl.add_columns("organizations", ddl.string("payment_method", 16, null=True))
 
 
 def downgrade() -> None:
-    drop_columns("organizations", "payment_method")
-    drop_tables(
+    ddl.drop_columns("organizations", "payment_method")
+    ddl.drop_tables(
         "provider_payments",
         "payouts",
         "payment_customers",
