@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from db.base import UTCDateTime
+from db.base import UTCDateTime, in_list
 
 # SQLite has no 64-bit autoincrement for BIGINT columns; INTEGER there (db.base.BigId).
 BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
@@ -101,8 +101,7 @@ def check(name: str, condition: str) -> Constraint:
 
 def one_of(column_name: str, values: Iterable[str]) -> Constraint:
     """The check that `column_name` holds one of `values` (named after the column)."""
-    listed = ", ".join(f"'{v}'" for v in values)
-    return check(column_name, f"{column_name} IN ({listed})")
+    return check(column_name, in_list(column_name, values))
 
 
 def create_table(

@@ -9,14 +9,13 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     ForeignKey,
-    ForeignKeyConstraint,
     Integer,
     String,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from db.base import Base, UTCDateTime, string_enum, utcnow
+from db.base import Base, UTCDateTime, same_customer, string_enum, utcnow
 from domain.enums import AccessMode, ChargingPointState
 
 if TYPE_CHECKING:  # relationships name these; SQLAlchemy resolves them by name
@@ -28,9 +27,7 @@ __all__ = ["ChargingPoint", "Connector"]
 class ChargingPoint(Base):
     __tablename__ = "charging_points"
     __table_args__ = (
-        ForeignKeyConstraint(
-            ["location_id", "customer_id"], ["locations.id", "locations.customer_id"]
-        ),
+        same_customer("location_id", "locations"),
         # Only an unclaimed (pending) charger may hang outside the tree.
         CheckConstraint(
             "state = 'pending' OR (location_id IS NOT NULL AND customer_id IS NOT NULL)",

@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base, BigId, UTCDateTime, utcnow
+from db.base import Base, BigId, UTCDateTime, one_of, utcnow
 from db.models.triggers import Triggers, sqlite_refusal
 
 __all__ = [
@@ -55,11 +55,7 @@ class SettlementPeriod(Base):
     """One calendar month's settlement run and who decided on it."""
 
     __tablename__ = "settlement_periods"
-    __table_args__ = (
-        CheckConstraint(
-            "state IN (" + ", ".join(f"'{s}'" for s in PERIOD_STATES) + ")", name="state"
-        ),
-    )
+    __table_args__ = (one_of("state", PERIOD_STATES),)
     id: Mapped[int] = mapped_column(primary_key=True)
     period: Mapped[str] = mapped_column(String(7), unique=True)  # "2026-10"
     state: Mapped[str] = mapped_column(String(24), default="open")

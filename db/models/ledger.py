@@ -20,7 +20,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base, BigId, UTCDateTime
+from db.base import Base, BigId, UTCDateTime, one_of
 from db.models.triggers import Triggers, sqlite_refusal
 
 __all__ = ["JournalEntryRow", "LedgerPosting", "ledger_trigger_ddl", "ledger_trigger_drop_ddl"]
@@ -33,7 +33,7 @@ class JournalEntryRow(Base):
     """One journal entry; `idempotency_key` is derived from its cause."""
 
     __tablename__ = "journal_entries"
-    __table_args__ = (CheckConstraint("status IN ('open', 'posted')", name="status"),)
+    __table_args__ = (one_of("status", (ENTRY_OPEN, ENTRY_POSTED)),)
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(40), index=True)

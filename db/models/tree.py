@@ -24,7 +24,6 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
-    ForeignKeyConstraint,
     String,
     Text,
     UniqueConstraint,
@@ -32,7 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from db.base import Base, DecimalText, UTCDateTime, string_enum, utcnow
+from db.base import Base, DecimalText, UTCDateTime, customer_key, same_customer, string_enum, utcnow
 from domain.enums import AccessMode, CardKind, CardStatus, Role
 
 if TYPE_CHECKING:  # relationships name these; SQLAlchemy resolves them by name
@@ -149,11 +148,9 @@ class Organization(Base):
 
     __tablename__ = "organizations"
     __table_args__ = (
-        UniqueConstraint("id", "customer_id", name="uq_organizations_id_customer"),
+        customer_key("organizations"),
         # A suborganization belongs to the same customer as its main organization.
-        ForeignKeyConstraint(
-            ["parent_id", "customer_id"], ["organizations.id", "organizations.customer_id"]
-        ),
+        same_customer("parent_id", "organizations"),
         CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
         # Inheriting a rate needs a parent to inherit it from; an own rate needs a rate.
         CheckConstraint(
@@ -199,10 +196,8 @@ class Organization(Base):
 class Location(Base):
     __tablename__ = "locations"
     __table_args__ = (
-        UniqueConstraint("id", "customer_id", name="uq_locations_id_customer"),
-        ForeignKeyConstraint(
-            ["organization_id", "customer_id"], ["organizations.id", "organizations.customer_id"]
-        ),
+        customer_key("locations"),
+        same_customer("organization_id", "organizations"),
         CheckConstraint("rate_inherited OR rate_id IS NOT NULL", name="own_rate_needs_rate"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -240,10 +235,8 @@ class User(Base):
 
     __tablename__ = "users"
     __table_args__ = (
-        ForeignKeyConstraint(
-            ["organization_id", "customer_id"], ["organizations.id", "organizations.customer_id"]
-        ),
-        UniqueConstraint("id", "customer_id", name="uq_users_id_customer"),
+        same_customer("organization_id", "organizations"),
+        customer_key("users"),
         CheckConstraint(
             "(role IN ('platform_admin', 'platform_finance')"
             "  AND partner_id IS NULL AND customer_id IS NULL)"
@@ -281,14 +274,9 @@ class ChargingCard(Base):
 
     __tablename__ = "charging_cards"
     __table_args__ = (
-        ForeignKeyConstraint(["user_id", "customer_id"], ["users.id", "users.customer_id"]),
-        ForeignKeyConstraint(
-            ["organization_id", "customer_id"], ["organizations.id", "organizations.customer_id"]
-        ),
-        ForeignKeyConstraint(
-            ["reimbursable_for_organization_id", "customer_id"],
-            ["organizations.id", "organizations.customer_id"],
-        ),
+        same_customer("user_id", "users"),
+        same_customer("organization_id", "organizations"),
+        same_customer("reimbursable_for_organization_id", "organizations"),
         CheckConstraint(
             "(kind = 'organization' AND organization_id IS NOT NULL AND emsp_id IS NULL)"
             " OR (kind = 'public' AND emsp_id IS NOT NULL AND organization_id IS NULL"
