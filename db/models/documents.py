@@ -184,18 +184,7 @@ FOR EACH ROW EXECUTE FUNCTION issued_document_guard()
 """,
 ]
 
-_DROP = {
-    "sqlite": [
-        "DROP TRIGGER IF EXISTS issued_document_immutable",
-        "DROP TRIGGER IF EXISTS issued_document_undeletable",
-    ],
-    "postgresql": [
-        "DROP TRIGGER IF EXISTS issued_document_guard ON issued_documents",
-        "DROP FUNCTION IF EXISTS issued_document_guard()",
-    ],
-}
-
-_TRIGGERS = Triggers("document", {"sqlite": _SQLITE, "postgresql": _POSTGRESQL}, _DROP)
+_TRIGGERS = Triggers("document", {"sqlite": _SQLITE, "postgresql": _POSTGRESQL})
 document_trigger_ddl = _TRIGGERS.ddl
 document_trigger_drop_ddl = _TRIGGERS.drop_ddl
 _TRIGGERS.attach(IssuedDocumentRow.__table__)

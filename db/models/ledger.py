@@ -191,29 +191,7 @@ FOR EACH ROW EXECUTE FUNCTION ledger_posting_guard()
 """,
 ]
 
-_DROP = {
-    "sqlite": [
-        f"DROP TRIGGER IF EXISTS {name}"
-        for name in (
-            "ledger_entry_insert_open",
-            "ledger_entry_post_balanced",
-            "ledger_entry_posted_immutable",
-            "ledger_entry_posted_undeletable",
-            "ledger_posting_insert",
-            "ledger_posting_update",
-            "ledger_posting_delete",
-        )
-    ],
-    "postgresql": [
-        "DROP TRIGGER IF EXISTS ledger_posting_guard ON ledger_postings",
-        "DROP TRIGGER IF EXISTS ledger_entry_guard ON journal_entries",
-        "DROP FUNCTION IF EXISTS ledger_posting_guard()",
-        "DROP FUNCTION IF EXISTS ledger_entry_guard()",
-    ],
-}
-
-
-_TRIGGERS = Triggers("ledger", {"sqlite": _SQLITE, "postgresql": _POSTGRESQL}, _DROP)
+_TRIGGERS = Triggers("ledger", {"sqlite": _SQLITE, "postgresql": _POSTGRESQL})
 ledger_trigger_ddl = _TRIGGERS.ddl
 ledger_trigger_drop_ddl = _TRIGGERS.drop_ddl
 

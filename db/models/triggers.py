@@ -2,16 +2,21 @@
 PostgreSQL alike (the ledger's journal entries, issued documents).
 
 A `Triggers` is created with its table by `create_all` (`attach`) and hands the
-same statements to the Alembic migration that installs them (`ddl`) or removes
-them (`drop_ddl`). The statements contain no `%` and no `:name` so they survive
-any SQL text layer.
+same statements to the Alembic migration that installs them (`ddl`); the
+statements that remove them again (`drop_ddl`) follow from their names. The
+statements contain no `%` and no `:name` so they survive any SQL text layer.
 """
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import DDL, Table, event
 
 __all__ = ["Triggers", "sqlite_refusal"]
+
+_TRIGGER = re.compile(r"CREATE TRIGGER (\w+) .*? ON (\w+)", re.DOTALL)
+_FUNCTION = re.compile(r"CREATE OR REPLACE FUNCTION (\w+)\(")
 
 
 def sqlite_refusal(name: str, event_name: str, table: str, message: str, when: str = "") -> str:
@@ -27,20 +32,29 @@ END
 
 
 class Triggers:
-    """The create and drop statements of one guard, per dialect name."""
+    """The statements creating one guard's triggers (and the functions they call),
+    per dialect name."""
 
-    def __init__(self, what: str, create: dict[str, list[str]], drop: dict[str, list[str]]) -> None:
+    def __init__(self, what: str, create: dict[str, list[str]]) -> None:
         self._what = what
         self._create = create
-        self._drop = drop
 
     def ddl(self, dialect_name: str) -> list[str]:
         """The statements creating the triggers (and their functions)."""
-        return [statement.strip() for statement in self._for(self._create, dialect_name)]
+        return [statement.strip() for statement in self._for(dialect_name)]
 
     def drop_ddl(self, dialect_name: str) -> list[str]:
-        """The statements removing them again (an Alembic downgrade)."""
-        return list(self._for(self._drop, dialect_name))
+        """The statements removing them again (an Alembic downgrade): the triggers,
+        then the functions they call, the last created first."""
+        triggers, functions = [], []
+        for statement in reversed(self._for(dialect_name)):
+            if function := _FUNCTION.search(statement):
+                functions.append(f"DROP FUNCTION IF EXISTS {function[1]}()")
+            elif trigger := _TRIGGER.search(statement):
+                # PostgreSQL names a trigger per table; SQLite per database.
+                on = f" ON {trigger[2]}" if dialect_name == "postgresql" else ""
+                triggers.append(f"DROP TRIGGER IF EXISTS {trigger[1]}{on}")
+        return triggers + functions
 
     def attach(self, table: Table) -> None:
         """Create the triggers right after `table` (and only on their dialect)."""
@@ -50,8 +64,8 @@ class Triggers:
                     table, "after_create", DDL(statement.strip()).execute_if(dialect=dialect)
                 )
 
-    def _for(self, statements: dict[str, list[str]], dialect_name: str) -> list[str]:
+    def _for(self, dialect_name: str) -> list[str]:
         try:
-            return statements[dialect_name]
+            return self._create[dialect_name]
         except KeyError:
             raise ValueError(f"no {self._what} triggers for dialect {dialect_name!r}") from None
