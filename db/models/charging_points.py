@@ -24,6 +24,12 @@ if TYPE_CHECKING:  # relationships name these; SQLAlchemy resolves them by name
 __all__ = ["ChargingPoint", "Connector"]
 
 
+def of_charging_point() -> ForeignKey:
+    """The reference of a row that belongs to one charging point (its connectors,
+    status, OCPP history): removing the charging point removes the row."""
+    return ForeignKey("charging_points.id", ondelete="CASCADE")
+
+
 class ChargingPoint(Base):
     __tablename__ = "charging_points"
     __table_args__ = (
@@ -87,9 +93,7 @@ class Connector(Base):
         CheckConstraint("number >= 1", name="number_positive"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    charging_point_id: Mapped[int] = mapped_column(
-        ForeignKey("charging_points.id", ondelete="CASCADE"), index=True
-    )
+    charging_point_id: Mapped[int] = mapped_column(of_charging_point(), index=True)
     # OCPP 1.6 connectorId; for OCPP 2.0.1 the EVSE id (one connector per EVSE).
     number: Mapped[int] = mapped_column(Integer)
     standard: Mapped[str] = mapped_column(String(40), default="IEC_62196_T2")
