@@ -22,7 +22,7 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Relationship, Session, relationship, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -105,6 +105,13 @@ def same_customer(column: str, table: str) -> ForeignKeyConstraint:
     """`column` refers to a row of `table` of the same customer as this row: the
     database itself keeps a customer's tree apart from the others."""
     return ForeignKeyConstraint([column, "customer_id"], [f"{table}.id", f"{table}.customer_id"])
+
+
+def by_id(reference: str, target: str, **kwargs) -> Relationship:
+    """The relationship along `reference` ("Child.column") to the `target` row with
+    that id. Where the reference is part of a `same_customer` key, SQLAlchemy would
+    join on (id, customer_id) and have customer_id written by two relationships."""
+    return relationship(primaryjoin=f"{reference} == {target}.id", foreign_keys=reference, **kwargs)
 
 
 def utcnow() -> datetime:

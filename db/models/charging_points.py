@@ -15,7 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from db.base import Base, UTCDateTime, same_customer, string_enum, utcnow
+from db.base import Base, UTCDateTime, by_id, same_customer, string_enum, utcnow
 from domain.enums import AccessMode, ChargingPointState
 
 if TYPE_CHECKING:  # relationships name these; SQLAlchemy resolves them by name
@@ -74,10 +74,8 @@ class ChargingPoint(Base):
     billing_ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    location: Mapped[Location | None] = relationship(
-        back_populates="charging_points",
-        primaryjoin="ChargingPoint.location_id == Location.id",
-        foreign_keys=[location_id],
+    location: Mapped[Location | None] = by_id(
+        "ChargingPoint.location_id", "Location", back_populates="charging_points"
     )
     rate: Mapped[Rate | None] = relationship()
     subscription_plan: Mapped[SubscriptionPlan | None] = relationship()

@@ -31,7 +31,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from db.base import Base, DecimalText, UTCDateTime, customer_key, same_customer, string_enum, utcnow
+from db.base import (
+    Base,
+    DecimalText,
+    UTCDateTime,
+    by_id,
+    customer_key,
+    same_customer,
+    string_enum,
+    utcnow,
+)
 from domain.enums import AccessMode, CardKind, CardStatus, Role
 
 if TYPE_CHECKING:  # relationships name these; SQLAlchemy resolves them by name
@@ -180,16 +189,12 @@ class Organization(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     customer: Mapped[Customer] = relationship(back_populates="organizations")
-    parent: Mapped[Organization | None] = relationship(
-        remote_side="Organization.id",
-        foreign_keys=[parent_id],
-        primaryjoin="Organization.parent_id == Organization.id",
+    parent: Mapped[Organization | None] = by_id(
+        "Organization.parent_id", "Organization", remote_side="Organization.id"
     )
     rate: Mapped[Rate | None] = relationship()
-    locations: Mapped[list[Location]] = relationship(
-        back_populates="organization",
-        primaryjoin="Location.organization_id == Organization.id",
-        foreign_keys="Location.organization_id",
+    locations: Mapped[list[Location]] = by_id(
+        "Location.organization_id", "Organization", back_populates="organization"
     )
 
 
@@ -217,16 +222,12 @@ class Location(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
-    organization: Mapped[Organization] = relationship(
-        back_populates="locations",
-        primaryjoin="Location.organization_id == Organization.id",
-        foreign_keys=[organization_id],
+    organization: Mapped[Organization] = by_id(
+        "Location.organization_id", "Organization", back_populates="locations"
     )
     rate: Mapped[Rate | None] = relationship()
-    charging_points: Mapped[list[ChargingPoint]] = relationship(
-        back_populates="location",
-        primaryjoin="ChargingPoint.location_id == Location.id",
-        foreign_keys="ChargingPoint.location_id",
+    charging_points: Mapped[list[ChargingPoint]] = by_id(
+        "ChargingPoint.location_id", "Location", back_populates="location"
     )
 
 
@@ -259,14 +260,8 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    organization: Mapped[Organization | None] = relationship(
-        primaryjoin="User.organization_id == Organization.id", foreign_keys=[organization_id]
-    )
-    cards: Mapped[list[ChargingCard]] = relationship(
-        back_populates="user",
-        primaryjoin="ChargingCard.user_id == User.id",
-        foreign_keys="ChargingCard.user_id",
-    )
+    organization: Mapped[Organization | None] = by_id("User.organization_id", "Organization")
+    cards: Mapped[list[ChargingCard]] = by_id("ChargingCard.user_id", "User", back_populates="user")
 
 
 class ChargingCard(Base):
@@ -300,11 +295,7 @@ class ChargingCard(Base):
     valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    user: Mapped[User | None] = relationship(
-        back_populates="cards",
-        primaryjoin="ChargingCard.user_id == User.id",
-        foreign_keys=[user_id],
-    )
+    user: Mapped[User | None] = by_id("ChargingCard.user_id", "User", back_populates="cards")
     emsp: Mapped[Emsp | None] = relationship()
 
 
