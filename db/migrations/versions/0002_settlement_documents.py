@@ -91,17 +91,9 @@ def upgrade() -> None:
         ddl.string("blocked_reason", 2000, null=True),
         ddl.created_at(),
         ddl.updated_at(),
-        ddl.one_of(
+        ddl.check(
             "state",
-            (
-                "open",
-                "computed",
-                "issued",
-                "awaiting_approval",
-                "approved",
-                "payouts_released",
-                "settled",
-            ),
+            "state IN ('open', 'computed', 'issued', 'awaiting_approval', 'approved', 'payouts_released', 'settled')",  # noqa: E501
         ),
         ddl.pk(),
         ddl.unique("period"),
