@@ -34,9 +34,9 @@ def column(name: str, type_: sa.types.TypeEngine, *, null: bool = False, **kw) -
     return sa.Column(name, type_, nullable=null, **kw)
 
 
-def big_id(name: str = "id", *, null: bool = False) -> sa.Column:
+def big_id(name: str = "id") -> sa.Column:
     """A 64-bit id (or a reference to one)."""
-    return column(name, BIG_ID, null=null)
+    return column(name, BIG_ID)
 
 
 def integer(name: str, *, null: bool = False, **kw) -> sa.Column:
