@@ -14,8 +14,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
+
+from workflows.retry import activity_retry
 
 with workflow.unsafe.imports_passed_through():
     # Activities by method reference (names and types checked by the SDK); the
@@ -40,16 +41,11 @@ with workflow.unsafe.imports_passed_through():
         StopRequest,
     )
 
-ACTIVITY_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    backoff_coefficient=2.0,
-    maximum_interval=timedelta(seconds=30),
-    # Failures a retry cannot fix (pricing arithmetic on impossible input) end
-    # the attempt at once; the workflow settles the session flagged instead
-    # (`_unpriced`, `_split`). A database that is down is retried until it is back.
-    non_retryable_error_types=["OverflowError", "ArithmeticError", "ValueError",
-                               "InvalidOperation"],
-)
+# Failures a retry cannot fix (pricing arithmetic on impossible input) end
+# the attempt at once; the workflow settles the session flagged instead
+# (`_unpriced`, `_split`). A database that is down is retried until it is back.
+ACTIVITY_RETRY = activity_retry("OverflowError", "ArithmeticError", "ValueError",
+                                "InvalidOperation")
 # The workflow patch that settles a session whose pricing or split failed for
 # good (flagged for finance review) instead of failing the workflow.
 SETTLE_UNPRICEABLE = "settle-unpriceable-sessions"
