@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.session_activities import SessionActivities
     from domain.live_estimate import estimate_cents
     from domain.meter import went_backwards
+    from domain.split import SessionSplit
     from domain.tariff import Tariff
     from workflows.session_types import (
         LiveState,
@@ -36,7 +37,6 @@ with workflow.unsafe.imports_passed_through():
         SessionStop,
         SettleInput,
         SplitInput,
-        SplitResult,
         StartAnswer,
         StopRequest,
     )
@@ -117,7 +117,7 @@ class ChargingSessionWorkflow:
             priced = self._unpriced(start.meter_start_wh, stop.meter_stop_wh, error)
         if "pricing_failed" in priced.flags:
             # No price, no payouts: nothing is posted until finance prices it.
-            split = SplitResult(category=snap.category)
+            split = SessionSplit(category=snap.category)
         else:
             split = await self._split(snap, priced)
         self._result = await workflow.execute_activity_method(
@@ -130,7 +130,7 @@ class ChargingSessionWorkflow:
         self._state = "settled"
         return self._result
 
-    async def _split(self, snap: SessionSnapshot, priced: PricedResult) -> SplitResult:
+    async def _split(self, snap: SessionSnapshot, priced: PricedResult) -> SessionSplit:
         try:
             return await _locally(
                 SessionActivities.split_payout,
@@ -149,7 +149,7 @@ class ChargingSessionWorkflow:
                                   "without payouts, flagged", workflow.info().workflow_id,
                                   error.cause or error)
             self._flags.append("split_failed")
-            return SplitResult(category=snap.category)
+            return SessionSplit(category=snap.category)
 
     def _unpriced(self, meter_start_wh: int, meter_stop_wh: int, error) -> PricedResult:
         """A session pricing cannot handle is still recorded and settled, at no
