@@ -164,8 +164,8 @@ def period_view(item_id: PathId, scoped: ScopedQuery) -> PeriodView:
 
 async def _decide(request: Request, scoped: ScopedQuery, item_id: int, decision: str,
                   reason: str | None) -> Decision:
+    from activities.settlement_messages import Approval, Rejection, settlement_workflow_id
     from workflows.monthly_settlement import MonthlySettlementWorkflow
-    from workflows.settlement_types import Approval, Rejection, settlement_workflow_id
 
     row = await run_in_threadpool(scoped.get, SettlementPeriod, item_id, "settlement period")
     scoped.require(Action.FINANCE)

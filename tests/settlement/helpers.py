@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+from activities.settlement_messages import STEPS, SettlementProgress
 from workflows.monthly_settlement import MonthlySettlementWorkflow
-from workflows.settlement_types import STEPS, SettlementProgress
 
 ORDER = (*STEPS, "awaiting_approval", "payouts_released", "settled")
 
