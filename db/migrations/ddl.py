@@ -1,4 +1,4 @@
-"""The building blocks of the schema migrations (versions/0001–0006), so a revision
+"""The building blocks of the schema migrations (versions/0001–0007), so a revision
 lists only what is its own: tables, columns, constraints, indexes.
 
 Constraint and index names are spelled out here, by the rule of `db.base.NAMING`,
