@@ -69,12 +69,9 @@ def create_user(body: UserIn, scoped: ScopedQuery) -> UserOut:
         raise NotAllowed(f"A {caller.role.value} may not create {body.role.value} users.",
                          code="forbidden.role")
     # The new user's place must be inside the caller's subtree.
-    if body.partner_id is not None:
-        scoped.get(Partner, body.partner_id, "partner")
-    if body.customer_id is not None:
-        scoped.get(Customer, body.customer_id, "customer")
-    if body.organization_id is not None:
-        scoped.get(Organization, body.organization_id, "organization")
+    scoped.get_given(Partner, body.partner_id, "partner")
+    scoped.get_given(Customer, body.customer_id, "customer")
+    scoped.get_given(Organization, body.organization_id, "organization")
     data = body.model_dump(exclude_none=True)
     if body.role in PARTNER_ROLES and caller.role in PARTNER_ROLES:
         data["partner_id"] = caller.partner_id
@@ -99,10 +96,8 @@ def create_user(body: UserIn, scoped: ScopedQuery) -> UserOut:
 def create_card(body: CardIn, scoped: ScopedQuery) -> CardOut:
     scoped.require(Action.MANAGE)
     scoped.get(Organization, body.organization_id, "organization")
-    if body.user_id is not None:
-        scoped.get(User, body.user_id, "user")
-    if body.reimbursable_for_organization_id is not None:
-        scoped.get(Organization, body.reimbursable_for_organization_id, "organization")
+    scoped.get_given(User, body.user_id, "user")
+    scoped.get_given(Organization, body.reimbursable_for_organization_id, "organization")
     row = tree.issue_organization_card(scoped.db, **body.model_dump(exclude_none=True))
     return created(scoped, CARDS, row)
 
@@ -126,10 +121,8 @@ def list_whitelist(scoped: ScopedQuery, page: PageDep, filters: FiltersDep):
 def create_whitelist(body: WhitelistIn, scoped: ScopedQuery) -> WhitelistOut:
     scoped.require(Action.MANAGE)
     scoped.get(ChargingCard, body.card_id, "card")
-    if body.location_id is not None:
-        scoped.get(Location, body.location_id, "location")
-    if body.charging_point_id is not None:
-        scoped.get(ChargingPoint, body.charging_point_id, "charging point")
+    scoped.get_given(Location, body.location_id, "location")
+    scoped.get_given(ChargingPoint, body.charging_point_id, "charging point")
     row = tree.whitelist_card(scoped.db, **body.model_dump(exclude_none=True))
     return created(scoped, WHITELISTS, row)
 

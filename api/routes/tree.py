@@ -65,8 +65,7 @@ def create_customer(body: CustomerIn, scoped: ScopedQuery) -> CustomerOut:
         scoped.get(Partner, partner_id, "partner")
     elif scoped.is_platform:
         partner_id = body.partner_id
-        if partner_id is not None:
-            scoped.get(Partner, partner_id, "partner")
+        scoped.get_given(Partner, partner_id, "partner")
     else:
         scoped.require_platform("add customers", admin=False)
     row = tree.create_customer(scoped.db, name=body.name, partner_id=partner_id)
@@ -79,8 +78,7 @@ def create_customer(body: CustomerIn, scoped: ScopedQuery) -> CustomerOut:
 def create_organization(body: OrganizationIn, scoped: ScopedQuery) -> OrganizationOut:
     scoped.require(Action.MANAGE)
     scoped.get(Customer, body.customer_id, "customer")
-    if body.parent_id is not None:
-        scoped.get(Organization, body.parent_id, "organization")
+    scoped.get_given(Organization, body.parent_id, "organization")
     row = tree.create_organization(scoped.db, **body.model_dump(exclude_none=True))
     return created(scoped, ORGANIZATIONS, row)
 
