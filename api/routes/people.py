@@ -9,7 +9,9 @@ from api.pagination import Page, PageDep, paginate, sorted_by
 from api.routes.resources import (
     ERRORS,
     FiltersDep,
+    Ref,
     Resource,
+    add_create,
     add_read_update_deactivate,
     apply_filters,
     created,
@@ -91,15 +93,11 @@ def create_user(body: UserIn, scoped: ScopedQuery) -> UserOut:
     return created(scoped, USERS, row)
 
 
-@router.post("/cards", response_model=CardOut, status_code=201, tags=["cards"],
-             responses=ERRORS, summary="Issue an organization card")
-def create_card(body: CardIn, scoped: ScopedQuery) -> CardOut:
-    scoped.require(Action.MANAGE)
-    scoped.get(Organization, body.organization_id, "organization")
-    scoped.get_given(User, body.user_id, "user")
-    scoped.get_given(Organization, body.reimbursable_for_organization_id, "organization")
-    row = tree.issue_organization_card(scoped.db, **body.model_dump(exclude_none=True))
-    return created(scoped, CARDS, row)
+add_create(router, CARDS, CardIn, tree.issue_organization_card, name="create_card",
+           tag="cards", summary="Issue an organization card", refs=(
+               Ref("organization_id", Organization, "organization"),
+               Ref("user_id", User, "user"),
+               Ref("reimbursable_for_organization_id", Organization, "organization")))
 
 
 for _resource in (USERS, CARDS):
@@ -115,16 +113,10 @@ def list_whitelist(scoped: ScopedQuery, page: PageDep, filters: FiltersDep):
     return paginate(scoped.db, query, page, WhitelistOut.model_validate)
 
 
-@router.post("/whitelist-entries", response_model=WhitelistOut, status_code=201,
-             tags=["whitelists"], responses=ERRORS,
-             summary="Whitelist a card at a location or a charging point")
-def create_whitelist(body: WhitelistIn, scoped: ScopedQuery) -> WhitelistOut:
-    scoped.require(Action.MANAGE)
-    scoped.get(ChargingCard, body.card_id, "card")
-    scoped.get_given(Location, body.location_id, "location")
-    scoped.get_given(ChargingPoint, body.charging_point_id, "charging point")
-    row = tree.whitelist_card(scoped.db, **body.model_dump(exclude_none=True))
-    return created(scoped, WHITELISTS, row)
+add_create(router, WHITELISTS, WhitelistIn, tree.whitelist_card, name="create_whitelist",
+           tag="whitelists", summary="Whitelist a card at a location or a charging point",
+           refs=(Ref("card_id", ChargingCard, "card"), Ref("location_id", Location, "location"),
+                 Ref("charging_point_id", ChargingPoint, "charging point")))
 
 
 @router.delete("/whitelist-entries/{item_id}", status_code=204, tags=["whitelists"],

@@ -5,7 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import ScopedQuery
-from api.routes.resources import ERRORS, Resource, add_read_update_deactivate, created
+from api.routes.resources import (
+    ERRORS,
+    Ref,
+    Resource,
+    add_create,
+    add_read_update_deactivate,
+    created,
+)
 from api.schemas.tree import (
     CustomerIn,
     CustomerOut,
@@ -72,15 +79,11 @@ def create_customer(body: CustomerIn, scoped: ScopedQuery) -> CustomerOut:
     return created(scoped, CUSTOMERS, row)
 
 
-@router.post("/organizations", response_model=OrganizationOut, status_code=201,
-             tags=["organizations"], responses=ERRORS,
-             summary="Add an organization or a suborganization")
-def create_organization(body: OrganizationIn, scoped: ScopedQuery) -> OrganizationOut:
-    scoped.require(Action.MANAGE)
-    scoped.get(Customer, body.customer_id, "customer")
-    scoped.get_given(Organization, body.parent_id, "organization")
-    row = tree.create_organization(scoped.db, **body.model_dump(exclude_none=True))
-    return created(scoped, ORGANIZATIONS, row)
+add_create(router, ORGANIZATIONS, OrganizationIn, tree.create_organization,
+           name="create_organization", tag="organizations",
+           summary="Add an organization or a suborganization",
+           refs=(Ref("customer_id", Customer, "customer"),
+                 Ref("parent_id", Organization, "organization")))
 
 
 @router.post("/locations", response_model=LocationOut, status_code=201, tags=["locations"],
