@@ -139,14 +139,20 @@ class Ref:
 
 
 def add_create(router: APIRouter, res: Resource, body_type: type[BaseModel], make, *,
-               name: str, tag: str, summary: str, refs: tuple[Ref, ...]) -> None:
-    """POST /<path>: a caller who may manage, and sees every row the body's `refs`
-    name (404 otherwise), adds the row with `make(db, **body)`; audited."""
+               name: str, tag: str, summary: str, refs: tuple[Ref, ...] = (),
+               platform_may: str | None = None) -> None:
+    """POST /<path>: a caller who may manage (with `platform_may`: a platform
+    administrator, "Only the platform may <platform_may>."), and sees every row
+    the body's `refs` name (404 otherwise), adds the row with `make(db, **body)`;
+    audited."""
 
     @router.post(f"/{res.path}", response_model=res.out, status_code=201, tags=[tag],
                  responses=ERRORS, summary=summary, name=name)
     def create(body: body_type, scoped: ScopedQuery):  # type: ignore[valid-type]
-        scoped.require(Action.MANAGE)
+        if platform_may is not None:
+            scoped.require_platform(platform_may)
+        else:
+            scoped.require(Action.MANAGE)
         for ref in refs:
             scoped.get_given(ref.model, getattr(body, ref.field), ref.what)
         return created(scoped, res, make(scoped.db, **body.model_dump(exclude_none=True)))

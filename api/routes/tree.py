@@ -52,12 +52,8 @@ LOCATIONS = Resource(
 )
 
 
-@router.post("/partners", response_model=PartnerOut, status_code=201, tags=["partners"],
-             responses=ERRORS, summary="Add a partner (platform only)")
-def create_partner(body: PartnerIn, scoped: ScopedQuery) -> PartnerOut:
-    scoped.require_platform("add partners")
-    row = tree.create_partner(scoped.db, **body.model_dump(exclude_none=True))
-    return created(scoped, PARTNERS, row)
+add_create(router, PARTNERS, PartnerIn, tree.create_partner, name="create_partner",
+           tag="partners", summary="Add a partner (platform only)", platform_may="add partners")
 
 
 @router.post("/customers", response_model=CustomerOut, status_code=201, tags=["customers"],
