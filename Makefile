@@ -3,6 +3,8 @@
 PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
+# Test processes (pytest-xdist); TEST_WORKERS=0 runs the suite in this process.
+TEST_WORKERS ?= 2
 
 .PHONY: run test bootstrap migrate demo lint bench clean
 
@@ -18,7 +20,7 @@ run: $(STAMP)
 	$(VENV)/bin/energycloud up
 
 test: $(STAMP)
-	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 migrate: $(STAMP)
 	$(VENV)/bin/energycloud migrate

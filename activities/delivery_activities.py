@@ -130,7 +130,7 @@ class DeliveryActivities:
                                         last_error=why)
                 return DeliveryOutcome(key, "unconfirmed", why)
         issued = task.issued
-        brand = Brand.of(issued.document.branding, logo_bytes(issued.document.branding.logo_url))
+        brand = Brand(issued.document.branding, logo_bytes(issued.document.branding.logo_url))
         message = document_message(
             brand=brand, from_address=self.config.from_address, to_address=task.to_address,
             mail=document_mail(issued), pdf=task.pdf, key=key, at=_now(),

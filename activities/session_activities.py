@@ -28,7 +28,6 @@ from activities.session_messages import (
     SessionStart,
     SettleInput,
     SplitInput,
-    SplitResult,
 )
 from db import charging_sessions
 from db.base import transaction
@@ -40,7 +39,7 @@ from domain.ledger import session_entry
 from domain.meter import priced_timeline
 from domain.pricing import SessionFacts, price_session
 from domain.session_snapshot import SessionSnapshot, session_workflow_id
-from domain.split import split_session
+from domain.split import SessionSplit, split_session
 from domain.tariff import Tariff
 
 log = logging.getLogger(__name__)
@@ -122,17 +121,16 @@ class SessionActivities:
             return PricedResult.from_domain(priced, flags=timeline.flags)
 
     @activity.defn(name="split_payout")
-    def split_payout(self, data: SplitInput) -> SplitResult:
+    def split_payout(self, data: SplitInput) -> SessionSplit:
         """Who owes and who receives what, in cents (DOMAIN.md §5)."""
         with domain_errors_fail_the_activity():
-            split = split_session(
+            return split_session(
                 Category(data.category),
                 data.energy_wh,
                 data.consumer_price_cents,
                 Decimal(data.compensation_per_kwh),
                 Decimal(data.roaming_fee_per_kwh),
             )
-            return SplitResult.from_domain(split)
 
     @activity.defn(name="settle_session")
     def settle_session(self, data: SettleInput) -> SessionResult:
@@ -140,10 +138,9 @@ class SessionActivities:
         database transaction so the two always agree. Idempotent."""
         with domain_errors_fail_the_activity():
             snap, split, priced = data.snapshot, data.split, data.priced
-            payout = split.to_domain()
             entry = session_entry(
                 snap.workflow_id,
-                payout,
+                split,
                 owner_org_id=snap.organization_id,
                 main_org_id=snap.main_organization_id,
                 employee_org_id=snap.organization_id,
@@ -180,7 +177,7 @@ class SessionActivities:
                             "ledger_entry_id": entry_id,
                         },
                         consumer_price_cents=priced.consumer_price_cents,
-                        split=payout,
+                        split=split,
                         flags=flags,
                     ),
                 )

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from domain.enums import Category
 from domain.pricing import PricedSession
 from domain.session_snapshot import SessionSnapshot
-from domain.split import SPLIT_AMOUNTS, SessionSplit
+from domain.split import SessionSplit
 
 
 @dataclass(frozen=True)
@@ -110,36 +109,11 @@ class SplitInput:
 
 
 @dataclass(frozen=True)
-class SplitResult:
-    category: str
-    emsp_billed_cents: int = 0
-    main_org_invoiced_cents: int = 0
-    owner_compensation_cents: int = 0
-    employee_payout_cents: int = 0
-    partner_fee_cents: int = 0
-    platform_margin_cents: int = 0
-    negative_margin: bool = False
-
-    @classmethod
-    def from_domain(cls, split: SessionSplit) -> SplitResult:
-        amounts = {name: getattr(split, name) for name in SPLIT_AMOUNTS}
-        return cls(
-            category=split.category.value, negative_margin=split.negative_margin, **amounts
-        )
-
-    def to_domain(self) -> SessionSplit:
-        amounts = {name: getattr(self, name) for name in SPLIT_AMOUNTS}
-        return SessionSplit(
-            category=Category(self.category), negative_margin=self.negative_margin, **amounts
-        )
-
-
-@dataclass(frozen=True)
 class SettleInput:
     snapshot: SessionSnapshot
     stop: SessionStop
     priced: PricedResult
-    split: SplitResult
+    split: SessionSplit  # the split activity's result: the domain's own split
     flags: tuple[str, ...] = ()
 
 

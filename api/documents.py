@@ -45,8 +45,8 @@ async def decide_period(request: Request, scoped: Scoped, item_id: int, decision
     Only finance decides, only on a period awaiting approval (Conflict
     settlement.not_awaiting), and only while a run waits for it (Conflict
     settlement.no_run); Temporal unreachable is the 503 of get_temporal_client."""
+    from activities.settlement_messages import Approval, Rejection, settlement_workflow_id
     from workflows.monthly_settlement import MonthlySettlementWorkflow
-    from workflows.settlement_types import Approval, Rejection, settlement_workflow_id
 
     row = await run_in_threadpool(scoped.get, SettlementPeriod, item_id, "settlement period")
     scoped.require(Action.FINANCE)

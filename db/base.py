@@ -3,23 +3,26 @@ embedded default) and PostgreSQL (production), chosen by DATABASE_URL."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
     BigInteger,
+    CheckConstraint,
     DateTime,
     Enum,
+    ForeignKeyConstraint,
     Integer,
     MetaData,
     String,
+    UniqueConstraint,
     create_engine,
     event,
 )
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Relationship, Session, relationship, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -79,6 +82,36 @@ def string_enum(cls) -> Enum:
     """An enum column stored as plain strings (portable, readable in SQL),
     validated by SQLAlchemy."""
     return Enum(cls, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e])
+
+
+def in_list(column: str, values: Iterable[str]) -> str:
+    """SQL that holds when the string `column` is one of `values`."""
+    listed = ", ".join(f"'{value}'" for value in values)
+    return f"{column} IN ({listed})"
+
+
+def one_of(column: str, values: Iterable[str]) -> CheckConstraint:
+    """The check that `column` holds one of `values`, named after the column."""
+    return CheckConstraint(in_list(column, values), name=column)
+
+
+def customer_key(table: str) -> UniqueConstraint:
+    """(id, customer_id) unique in `table`, so that rows of the tree can refer to
+    a row of `table` of their own customer (`same_customer`)."""
+    return UniqueConstraint("id", "customer_id", name=f"uq_{table}_id_customer")
+
+
+def same_customer(column: str, table: str) -> ForeignKeyConstraint:
+    """`column` refers to a row of `table` of the same customer as this row: the
+    database itself keeps a customer's tree apart from the others."""
+    return ForeignKeyConstraint([column, "customer_id"], [f"{table}.id", f"{table}.customer_id"])
+
+
+def by_id(reference: str, target: str, **kwargs) -> Relationship:
+    """The relationship along `reference` ("Child.column") to the `target` row with
+    that id. Where the reference is part of a `same_customer` key, SQLAlchemy would
+    join on (id, customer_id) and have customer_id written by two relationships."""
+    return relationship(primaryjoin=f"{reference} == {target}.id", foreign_keys=reference, **kwargs)
 
 
 def utcnow() -> datetime:

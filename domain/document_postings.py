@@ -31,6 +31,18 @@ from domain.ledger import (
 
 __all__ = ["document_entries"]
 
+# The VAT entry of each kind besides the invoice (which posts its VAT with its
+# subscriptions): the ledger rule, its account keyword, and the recipient's account.
+VAT_ENTRIES = {
+    DocumentKind.ROAMING_INVOICE: (sales_vat_entry, "debtor_account", receivable_emsp),
+    DocumentKind.PAYOUT_STATEMENT: (self_billing_vat_entry, "payee_account", payable_org),
+    DocumentKind.PROFIT_SHARE_STATEMENT: (
+        self_billing_vat_entry,
+        "payee_account",
+        payable_partner,
+    ),
+}
+
 
 def document_entries(
     document: Document, *, corrected_kind: DocumentKind | None = None
@@ -44,60 +56,31 @@ def document_entries(
                 f"credit note {document.key}: the kind of the corrected document is needed"
             )
         kind = corrected_kind
-    period, key, currency = document.period, document.key, document.currency
-    recipient = document.recipient
-    vat = document.vat_cents
+    recipient = _id(document.recipient.id, document.key)
+    # Every entry of a document is keyed by its period and key, in its currency.
+    where = {"period": document.period, "document": document.key, "currency": document.currency}
     entries: list[JournalEntry | None] = []
     if kind is DocumentKind.INVOICE:
         entries.append(
             subscription_invoice_entry(
-                period=period,
-                document=key,
-                organization_id=_id(recipient.id, key),
+                organization_id=recipient,
                 net_cents=document.section_cents(LineSection.SUBSCRIPTIONS),
-                vat_cents=vat,
-                currency=currency,
-            )
-        )
-    elif kind is DocumentKind.ROAMING_INVOICE:
-        entries.append(
-            sales_vat_entry(
-                period=period,
-                document=key,
-                debtor_account=receivable_emsp(_id(recipient.id, key)),
-                vat_cents=vat,
-                currency=currency,
-            )
-        )
-    elif kind is DocumentKind.PAYOUT_STATEMENT:
-        entries.append(
-            self_billing_vat_entry(
-                period=period,
-                document=key,
-                payee_account=payable_org(_id(recipient.id, key)),
-                vat_cents=vat,
-                currency=currency,
+                vat_cents=document.vat_cents,
+                **where,
             )
         )
     elif kind is DocumentKind.PROFIT_SHARE_STATEMENT:
-        partner = _id(recipient.id, key)
         entries.append(
             partner_kickback_entry(
-                period=period,
-                document=key,
-                partner_id=partner,
+                partner_id=recipient,
                 kickback_cents=document.section_cents(LineSection.SUBSCRIPTION_KICKBACK),
-                currency=currency,
+                **where,
             )
         )
+    if kind in VAT_ENTRIES:
+        rule, account_keyword, account = VAT_ENTRIES[kind]
         entries.append(
-            self_billing_vat_entry(
-                period=period,
-                document=key,
-                payee_account=payable_partner(partner),
-                vat_cents=vat,
-                currency=currency,
-            )
+            rule(vat_cents=document.vat_cents, **where, **{account_keyword: account(recipient)})
         )
     return tuple(e for e in entries if e is not None)
 

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from functools import lru_cache
+from functools import lru_cache, partial
 from zoneinfo import ZoneInfo
 
 from domain.documents import DocumentLine, LineSection
@@ -75,34 +75,65 @@ def subscription_line(
     )
 
 
-def reimbursed_energy_line(
+# What the lines measured in kWh say, by section: (description, reference of a
+# group of sessions; None for one line per session).
+KWH_LINE_TEXT = {
+    LineSection.REIMBURSED_ENERGY: (
+        "Reimbursed charging for {employee_name} at {ocpp_id}",
+        "organization:{employee_id}:{ocpp_id}",
+    ),
+    LineSection.ROAMING_SESSIONS: ("{ocpp_id}, token {id_tag}, {start} – {end}", None),
+    LineSection.REIMBURSEMENT: ("Reimbursed home charging at {ocpp_id} on {occurred_on}", None),
+    LineSection.ROAMING_COMPENSATION: ("Roaming compensation for {ocpp_id} on {occurred_on}", None),
+    LineSection.ROAMING_FEES: ("Roaming fees, {customer_name}", "customer:{customer_id}"),
+}
+
+
+def _kwh_line(
+    section: LineSection,
     *,
-    employee_id: int,
-    employee_name: str,
-    ocpp_id: str,
     energy_wh: int,
-    sessions: int,
     amount_cents: int,
     late: bool,
     occurred_on: date | None,
     workflow_id: str | None,
+    vat_rate: Decimal = ZERO,
+    sessions: int = 1,
+    **names: object,
 ) -> DocumentLine:
-    """Energy the main organization reimburses to an employee, per employee and
-    charging point (a late session keeps its own line and date). VAT 0 %: passed
-    through to a private person (DOMAIN.md §8)."""
-    count = "1 session" if sessions == 1 else f"{sessions} sessions"
+    """A line whose quantity is energy in kWh; `names` fill its section's texts.
+    A per-session line is dated and referenced by its workflow id; a group's line
+    sums its sessions under the group's reference, undated, except that a late
+    session keeps a line, date and workflow id of its own."""
+    text, group = KWH_LINE_TEXT[section]
+    description = text.format(occurred_on=occurred_on, **names)
+    if group is not None:
+        description += ", 1 session" if sessions == 1 else f", {sessions} sessions"
+    grouped = group is not None and not late
     return DocumentLine(
-        section=LineSection.REIMBURSED_ENERGY,
-        description=f"Reimbursed charging for {employee_name} at {ocpp_id}, {count}"
-        + _late_suffix(late, occurred_on),
+        section=section,
+        description=description + _late_suffix(late, occurred_on),
         amount_cents=amount_cents,
-        vat_rate=ZERO,
+        vat_rate=vat_rate,
         quantity=kwh(energy_wh),
         unit="kWh",
-        reference=workflow_id if late else f"organization:{employee_id}:{ocpp_id}",
-        occurred_on=occurred_on if late else None,
+        reference=group.format(**names) if grouped else workflow_id,
+        occurred_on=None if grouped else occurred_on,
         late=late,
     )
+
+
+# Energy the main organization reimburses to an employee, per employee and
+# charging point (employee_id, employee_name, ocpp_id, sessions). VAT 0 %: passed
+# through to a private person (DOMAIN.md §8).
+reimbursed_energy_line = partial(_kwh_line, LineSection.REIMBURSED_ENERGY, vat_rate=ZERO)
+# A partner's roaming fees on one customer's sessions (customer_id,
+# customer_name, sessions, vat_rate).
+roaming_fees_line = partial(_kwh_line, LineSection.ROAMING_FEES)
+# A home-charging session paid to the employee (ocpp_id), without VAT.
+reimbursement_line = partial(_kwh_line, LineSection.REIMBURSEMENT, vat_rate=ZERO)
+# The owner's compensation for the electricity of one roaming session (ocpp_id, vat_rate).
+roaming_compensation_line = partial(_kwh_line, LineSection.ROAMING_COMPENSATION)
 
 
 def roaming_session_line(
@@ -122,96 +153,18 @@ def roaming_session_line(
     """One charge detail record of an eMSP's cardholder at the consumer tariff."""
     zone = ZoneInfo(time_zone)
     # "2026-10-15 12:00": isoformat is much faster than strftime, per CDR line.
-    start = started_at.astimezone(zone).isoformat(" ", "minutes")[:16]
-    end = stopped_at.astimezone(zone).isoformat(" ", "minutes")[:16]
-    return DocumentLine(
-        section=LineSection.ROAMING_SESSIONS,
-        description=f"{ocpp_id}, token {id_tag}, {start} – {end}"
-        + _late_suffix(late, occurred_on),
+    return _kwh_line(
+        LineSection.ROAMING_SESSIONS,
+        energy_wh=energy_wh,
         amount_cents=amount_cents,
-        vat_rate=vat_rate,
-        quantity=kwh(energy_wh),
-        unit="kWh",
-        reference=workflow_id,
+        late=late,
         occurred_on=occurred_on,
-        late=late,
-    )
-
-
-def reimbursement_line(
-    *,
-    workflow_id: str,
-    ocpp_id: str,
-    energy_wh: int,
-    amount_cents: int,
-    occurred_on: date,
-    late: bool,
-) -> DocumentLine:
-    """A home-charging session paid to the employee, without VAT."""
-    return DocumentLine(
-        section=LineSection.REIMBURSEMENT,
-        description=f"Reimbursed home charging at {ocpp_id} on {occurred_on.isoformat()}"
-        + _late_suffix(late, occurred_on),
-        amount_cents=amount_cents,
-        vat_rate=ZERO,
-        quantity=kwh(energy_wh),
-        unit="kWh",
-        reference=workflow_id,
-        occurred_on=occurred_on,
-        late=late,
-    )
-
-
-def roaming_compensation_line(
-    *,
-    workflow_id: str,
-    ocpp_id: str,
-    energy_wh: int,
-    amount_cents: int,
-    vat_rate: Decimal,
-    occurred_on: date,
-    late: bool,
-) -> DocumentLine:
-    """The owner's compensation for the electricity of one roaming session."""
-    return DocumentLine(
-        section=LineSection.ROAMING_COMPENSATION,
-        description=f"Roaming compensation for {ocpp_id} on {occurred_on.isoformat()}"
-        + _late_suffix(late, occurred_on),
-        amount_cents=amount_cents,
+        workflow_id=workflow_id,
         vat_rate=vat_rate,
-        quantity=kwh(energy_wh),
-        unit="kWh",
-        reference=workflow_id,
-        occurred_on=occurred_on,
-        late=late,
-    )
-
-
-def roaming_fees_line(
-    *,
-    customer_id: int,
-    customer_name: str,
-    energy_wh: int,
-    sessions: int,
-    amount_cents: int,
-    vat_rate: Decimal,
-    late: bool,
-    occurred_on: date | None,
-    workflow_id: str | None,
-) -> DocumentLine:
-    """A partner's roaming fees on one customer's sessions (a late session keeps
-    its own line and date)."""
-    count = "1 session" if sessions == 1 else f"{sessions} sessions"
-    return DocumentLine(
-        section=LineSection.ROAMING_FEES,
-        description=f"Roaming fees, {customer_name}, {count}" + _late_suffix(late, occurred_on),
-        amount_cents=amount_cents,
-        vat_rate=vat_rate,
-        quantity=kwh(energy_wh),
-        unit="kWh",
-        reference=workflow_id if late else f"customer:{customer_id}",
-        occurred_on=occurred_on if late else None,
-        late=late,
+        ocpp_id=ocpp_id,
+        id_tag=id_tag,
+        start=started_at.astimezone(zone).isoformat(" ", "minutes")[:16],
+        end=stopped_at.astimezone(zone).isoformat(" ", "minutes")[:16],
     )
 
 

@@ -81,55 +81,37 @@ class PartyDirectory:
 
     def issuer(self) -> Party:
         p = self.platform
-        return Party(
-            kind=PartyKind.PLATFORM,
-            id=p.id,
+        return _party(
+            PartyKind.PLATFORM,
+            p,
             name=p.legal_name or p.name,
-            vat_id=p.vat_id,
             vat_registered=True,
-            iban=p.iban,
             email=p.support_email,
         )
 
     def recipient(self, kind: str, party_id: int) -> Party:
         if kind == PartyKind.ORGANIZATION:
-            o = self.organizations[party_id]
-            return Party(
-                kind=PartyKind.ORGANIZATION,
-                id=o.id,
-                name=o.name,
-                address=o.address or "",
-                country=o.country,
-                vat_id=o.vat_id,
-                vat_registered=o.vat_registered,
-                is_private_person=o.is_private_person,
-                iban=o.iban,
-                email=o.billing_email,
-            )
-        if kind == PartyKind.PARTNER:
-            p = self.partners[party_id]
-            return Party(
-                kind=PartyKind.PARTNER,
-                id=p.id,
-                name=p.name,
-                vat_id=p.vat_id,
-                vat_registered=p.vat_registered,
-                iban=p.iban,
-                email=p.support_email,
-            )
-        if kind == PartyKind.EMSP:
-            e = self.emsps[party_id]
-            return Party(
-                kind=PartyKind.EMSP,
-                id=e.id,
-                name=e.name,
-                address=e.address or "",
-                vat_id=e.vat_id,
-                vat_registered=e.vat_id is not None,
-                iban=e.iban,
-                email=e.billing_email,
-            )
-        raise ValueError(f"no documents are addressed to a {kind}")
+            facts = o = self.organizations[party_id]
+            details = {
+                "address": o.address or "",
+                "country": o.country,
+                "vat_registered": o.vat_registered,
+                "is_private_person": o.is_private_person,
+                "email": o.billing_email,
+            }
+        elif kind == PartyKind.PARTNER:
+            facts = p = self.partners[party_id]
+            details = {"vat_registered": p.vat_registered, "email": p.support_email}
+        elif kind == PartyKind.EMSP:
+            facts = e = self.emsps[party_id]
+            details = {
+                "address": e.address or "",
+                "vat_registered": e.vat_id is not None,
+                "email": e.billing_email,
+            }
+        else:
+            raise ValueError(f"no documents are addressed to a {kind}")
+        return _party(PartyKind(kind), facts, **details)
 
     def branding(self, kind: str, party_id: int) -> Branding:
         partner_id = None
@@ -157,6 +139,17 @@ class PartyDirectory:
             return self.partners[party_id].vat_registered
         o = self.organizations[party_id]
         return o.vat_registered and not o.is_private_person
+
+
+def _party(
+    kind: PartyKind,
+    facts: PlatformFacts | OrganizationFacts | PartnerFacts | EmspFacts,
+    **details: object,
+) -> Party:
+    """A party as printed: id, name, VAT id and IBAN from its facts, and the
+    details (address, VAT status, e-mail, …) that its kind has."""
+    common = {"id": facts.id, "name": facts.name, "vat_id": facts.vat_id, "iban": facts.iban}
+    return Party(kind=kind, **(common | details))
 
 
 def _notes(kind: str, recipient: Party, lines: tuple[DocumentLine, ...]) -> tuple[str, ...]:

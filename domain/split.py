@@ -32,7 +32,7 @@ WH_PER_KWH = 1000
 
 
 # The amounts of a split, in cents; the session row stores them in columns of
-# the same names, and the activity messages carry them under the same names.
+# the same names.
 SPLIT_AMOUNTS = (
     "emsp_billed_cents",
     "main_org_invoiced_cents",

@@ -16,13 +16,7 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from db.base import make_engine, make_sessionmaker
-from db.mail_deliveries import undeliverable
-from db.models.documents import IssuedDocumentRow, SettlementPeriod
-from domain.money import format_cents
-from energycloud.settings import Settings
-from workflows.monthly_settlement import MonthlySettlementWorkflow
-from workflows.settlement_types import (
+from activities.settlement_messages import (
     STEPS,
     Approval,
     Rejection,
@@ -30,6 +24,12 @@ from workflows.settlement_types import (
     SettlementProgress,
     settlement_workflow_id,
 )
+from db.base import make_engine, make_sessionmaker
+from db.mail_deliveries import undeliverable
+from db.models.documents import IssuedDocumentRow, SettlementPeriod
+from domain.money import format_cents
+from energycloud.settings import Settings
+from workflows.monthly_settlement import MonthlySettlementWorkflow
 from workflows.temporal_client import connect_temporal
 
 EXIT_OK, EXIT_BLOCKED, EXIT_TIMEOUT = 0, 1, 2

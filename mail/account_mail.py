@@ -43,7 +43,7 @@ def account_brand(db: Session, user_id: int) -> Branding:
 
 def compose_account_mail(item: TokenMail, *, branding: Branding, config: MailConfig,
                          at: datetime, logo_svg: bytes | None = None):
-    brand = Brand.of(branding, logo_svg)
+    brand = Brand(branding, logo_svg)
     base = config.public_url.rstrip("/")
     common = dict(brand=brand, from_address=config.from_address, to_name=item.name,
                   to_address=item.email, at=at)

@@ -38,24 +38,28 @@ LOGO_CID = "brand-logo"
 
 @dataclass(frozen=True)
 class Brand:
-    name: str
-    primary: str = "#0b6e4f"
-    secondary: str = "#f2f2f2"
-    support_email: str | None = None
-    support_phone: str | None = None
-    logo_svg: bytes | None = None  # sent as a CID image
+    """The recipient's branding as a mail prints it, with the logo's SVG (sent as a
+    CID image). Colours go into inline CSS, where autoescaping does not protect:
+    hex only, the default colour otherwise."""
 
-    @classmethod
-    def of(cls, branding: Branding, logo_svg: bytes | None = None) -> Brand:
-        # Colours go into inline CSS, where autoescaping does not protect: hex only.
-        return cls(
-            name=branding.name,
-            primary=branding.primary_color if _HEX.match(branding.primary_color) else "#0b6e4f",
-            secondary=(branding.secondary_color if _HEX.match(branding.secondary_color)
-                       else "#f2f2f2"),
-            support_email=branding.support_email, support_phone=branding.support_phone,
-            logo_svg=logo_svg,
-        )
+    branding: Branding
+    logo_svg: bytes | None = None
+
+    @property
+    def name(self) -> str:
+        return self.branding.name
+
+    @property
+    def support_email(self) -> str | None:
+        return self.branding.support_email
+
+    @property
+    def primary(self) -> str:
+        return _hex_or(self.branding.primary_color, _DEFAULT.primary_color)
+
+    @property
+    def secondary(self) -> str:
+        return _hex_or(self.branding.secondary_color, _DEFAULT.secondary_color)
 
     def context(self, *, inline_logo: bool = False) -> dict:
         """For templates; `inline_logo` puts the logo in a data: URI (previews)."""
@@ -64,8 +68,15 @@ class Brand:
             src = ("data:image/svg+xml;base64," + base64.b64encode(self.logo_svg).decode()
                    if inline_logo else f"cid:{LOGO_CID}")
         return {"name": self.name, "primary": self.primary, "secondary": self.secondary,
-                "support_email": self.support_email, "support_phone": self.support_phone,
-                "logo_src": src}
+                "support_email": self.support_email,
+                "support_phone": self.branding.support_phone, "logo_src": src}
+
+
+_DEFAULT = Branding(name="")
+
+
+def _hex_or(colour: str, default: str) -> str:
+    return colour if _HEX.match(colour) else default
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ __all__ = [
     "SepaAccount",
     "SepaCollection",
     "SepaPayment",
+    "SepaTransaction",
     "credit_transfer_file",
     "direct_debit_file",
     "validate_payment_file",
@@ -66,8 +67,9 @@ class SepaAccount:
 
 
 @dataclass(frozen=True)
-class SepaPayment:
-    """One credit transfer to a payee."""
+class SepaTransaction:
+    """What every transaction of a file names: the other party's account, the
+    amount, the end-to-end id and the remittance text."""
 
     name: str
     iban: str
@@ -78,16 +80,15 @@ class SepaPayment:
 
 
 @dataclass(frozen=True)
-class SepaCollection:
+class SepaPayment(SepaTransaction):
+    """One credit transfer to a payee."""
+
+
+@dataclass(frozen=True)
+class SepaCollection(SepaTransaction):
     """One direct debit under a signed mandate. RCUR is accepted for a first
     collection too since the 2016 EPC rulebook; FRST remains possible."""
 
-    name: str
-    iban: str
-    bic: str | None
-    amount_cents: int
-    end_to_end_id: str
-    description: str
     mandate_id: str
     mandate_signed_on: date
     sequence_type: str = "RCUR"
@@ -108,25 +109,16 @@ def credit_transfer_file(*, debtor: SepaAccount, payments: Sequence[SepaPayment]
     if not payments:
         raise InvalidPaymentFile("a credit transfer file needs at least one payment")
     _check_id("message id", message_id)
-    iban, bic = _account(debtor.name, debtor.iban, debtor.bic, role="debtor account")
-    config = {"name": debtor.name, "IBAN": iban, "currency": "EUR", "batch": True}
-    if bic:
-        config["BIC"] = bic
+    config = {"name": debtor.name, "currency": "EUR", "batch": True,
+              **_account(debtor.name, debtor.iban, debtor.bic, role="debtor account")}
     sepa = sepaxml.SepaTransfer(config, schema=CREDIT_TRANSFER_SCHEMA, clean=True)
     for p in payments:
         _check_payment(p.name, p.amount_cents, p.end_to_end_id)
-        p_iban, p_bic = _account(p.name, p.iban, p.bic, role="payee")
-        entry = {"name": p.name, "IBAN": p_iban, "amount": p.amount_cents,
-                 "execution_date": execution_date, "description": p.description,
-                 "endtoend_id": p.end_to_end_id}
-        if p_bic:
-            entry["BIC"] = p_bic
-        sepa.add_payment(entry)
-    xml = _finish(sepa.export(validate=False), message_id, created_at)
-    validate_payment_file(xml, CREDIT_TRANSFER_SCHEMA)
-    log.info("pain.001 %s: %d payments, %d cents", message_id, len(payments),
-             sum(p.amount_cents for p in payments))
-    return xml
+        sepa.add_payment({"name": p.name, "amount": p.amount_cents,
+                          "execution_date": execution_date, "description": p.description,
+                          "endtoend_id": p.end_to_end_id,
+                          **_account(p.name, p.iban, p.bic, role="payee")})
+    return _export(sepa, CREDIT_TRANSFER_SCHEMA, message_id, created_at, payments, "payments")
 
 
 def direct_debit_file(*, creditor: SepaAccount, creditor_id: str,
@@ -140,11 +132,9 @@ def direct_debit_file(*, creditor: SepaAccount, creditor_id: str,
         raise InvalidBankAccount(
             f"The SEPA creditor identifier {creditor_id!r} of {creditor.name} is not valid."
         )
-    iban, bic = _account(creditor.name, creditor.iban, creditor.bic, role="creditor account")
-    config = {"name": creditor.name, "IBAN": iban, "batch": True,
-              "creditor_id": creditor_id.replace(" ", "").upper(), "currency": "EUR"}
-    if bic:
-        config["BIC"] = bic
+    config = {"name": creditor.name, "batch": True,
+              "creditor_id": creditor_id.replace(" ", "").upper(), "currency": "EUR",
+              **_account(creditor.name, creditor.iban, creditor.bic, role="creditor account")}
     sepa = sepaxml.SepaDD(config, schema=DIRECT_DEBIT_SCHEMA, clean=True)
     for c in collections:
         _check_payment(c.name, c.amount_cents, c.end_to_end_id)
@@ -152,19 +142,12 @@ def direct_debit_file(*, creditor: SepaAccount, creditor_id: str,
         if c.sequence_type not in _SEQUENCE_TYPES:
             raise InvalidPaymentFile(f"The sequence type {c.sequence_type!r} of the "
                                      f"collection from {c.name} is not one of FRST/RCUR/OOFF/FNAL.")
-        c_iban, c_bic = _account(c.name, c.iban, c.bic, role="debtor")
-        entry = {"name": c.name, "IBAN": c_iban, "amount": c.amount_cents,
-                 "type": c.sequence_type, "collection_date": collection_date,
-                 "mandate_id": c.mandate_id, "mandate_date": c.mandate_signed_on,
-                 "description": c.description, "endtoend_id": c.end_to_end_id}
-        if c_bic:
-            entry["BIC"] = c_bic
-        sepa.add_payment(entry)
-    xml = _finish(sepa.export(validate=False), message_id, created_at)
-    validate_payment_file(xml, DIRECT_DEBIT_SCHEMA)
-    log.info("pain.008 %s: %d collections, %d cents", message_id, len(collections),
-             sum(c.amount_cents for c in collections))
-    return xml
+        sepa.add_payment({"name": c.name, "amount": c.amount_cents,
+                          "type": c.sequence_type, "collection_date": collection_date,
+                          "mandate_id": c.mandate_id, "mandate_date": c.mandate_signed_on,
+                          "description": c.description, "endtoend_id": c.end_to_end_id,
+                          **_account(c.name, c.iban, c.bic, role="debtor")})
+    return _export(sepa, DIRECT_DEBIT_SCHEMA, message_id, created_at, collections, "collections")
 
 
 def validate_payment_file(xml: bytes, schema: str) -> None:
@@ -192,9 +175,21 @@ def _xsd(schema: str) -> xmlschema.XMLSchema:
     return xmlschema.XMLSchema(_SCHEMA_DIR / f"{schema}.xsd")
 
 
-def _account(name: str, iban: str | None, bic: str | None, *, role: str) -> tuple[str, str | None]:
-    """(IBAN, BIC) checked with schwifty; the BIC is derived from the IBAN where
-    schwifty knows the bank, and left out otherwise (optional within SEPA)."""
+def _export(sepa, schema: str, message_id: str, created_at: datetime | None,
+            items: Sequence[SepaTransaction], noun: str) -> bytes:
+    """The file with the caller's ids, valid against its XSD (or refused), logged
+    with its count and total."""
+    xml = _finish(sepa.export(validate=False), message_id, created_at)
+    validate_payment_file(xml, schema)
+    log.info("%s %s: %d %s, %d cents", schema[:8], message_id, len(items), noun,
+             sum(item.amount_cents for item in items))
+    return xml
+
+
+def _account(name: str, iban: str | None, bic: str | None, *, role: str) -> dict[str, str]:
+    """IBAN and BIC as sepaxml's keys, checked with schwifty; the BIC is derived
+    from the IBAN where schwifty knows the bank, and left out otherwise (optional
+    within SEPA)."""
     if not iban:
         raise InvalidBankAccount(f"{name} ({role}) has no IBAN; add one before paying out.")
     try:
@@ -205,13 +200,13 @@ def _account(name: str, iban: str | None, bic: str | None, *, role: str) -> tupl
         ) from error
     if bic:
         try:
-            return checked.compact, str(BIC(bic))
+            return {"IBAN": checked.compact, "BIC": str(BIC(bic))}
         except SchwiftyException as error:
             raise InvalidBankAccount(
                 f"The BIC {bic!r} of {name} ({role}) is not valid: {error}."
             ) from error
     derived = checked.bic
-    return checked.compact, str(derived) if derived is not None else None
+    return {"IBAN": checked.compact} | ({} if derived is None else {"BIC": str(derived)})
 
 
 def _check_payment(name: str, amount_cents: int, end_to_end_id: str) -> None:

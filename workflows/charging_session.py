@@ -14,8 +14,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
+
+from workflows.retry import activity_retry
 
 with workflow.unsafe.imports_passed_through():
     # Activities by method reference (names and types checked by the SDK); the
@@ -23,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.session_activities import SessionActivities
     from domain.live_estimate import estimate_cents
     from domain.meter import went_backwards
+    from domain.split import SessionSplit
     from domain.tariff import Tariff
     from workflows.session_types import (
         LiveState,
@@ -35,21 +37,15 @@ with workflow.unsafe.imports_passed_through():
         SessionStop,
         SettleInput,
         SplitInput,
-        SplitResult,
         StartAnswer,
         StopRequest,
     )
 
-ACTIVITY_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    backoff_coefficient=2.0,
-    maximum_interval=timedelta(seconds=30),
-    # Failures a retry cannot fix (pricing arithmetic on impossible input) end
-    # the attempt at once; the workflow settles the session flagged instead
-    # (`_unpriced`, `_split`). A database that is down is retried until it is back.
-    non_retryable_error_types=["OverflowError", "ArithmeticError", "ValueError",
-                               "InvalidOperation"],
-)
+# Failures a retry cannot fix (pricing arithmetic on impossible input) end
+# the attempt at once; the workflow settles the session flagged instead
+# (`_unpriced`, `_split`). A database that is down is retried until it is back.
+ACTIVITY_RETRY = activity_retry("OverflowError", "ArithmeticError", "ValueError",
+                                "InvalidOperation")
 # The workflow patch that settles a session whose pricing or split failed for
 # good (flagged for finance review) instead of failing the workflow.
 SETTLE_UNPRICEABLE = "settle-unpriceable-sessions"
@@ -121,7 +117,7 @@ class ChargingSessionWorkflow:
             priced = self._unpriced(start.meter_start_wh, stop.meter_stop_wh, error)
         if "pricing_failed" in priced.flags:
             # No price, no payouts: nothing is posted until finance prices it.
-            split = SplitResult(category=snap.category)
+            split = SessionSplit(category=snap.category)
         else:
             split = await self._split(snap, priced)
         self._result = await workflow.execute_activity_method(
@@ -134,7 +130,7 @@ class ChargingSessionWorkflow:
         self._state = "settled"
         return self._result
 
-    async def _split(self, snap: SessionSnapshot, priced: PricedResult) -> SplitResult:
+    async def _split(self, snap: SessionSnapshot, priced: PricedResult) -> SessionSplit:
         try:
             return await _locally(
                 SessionActivities.split_payout,
@@ -153,7 +149,7 @@ class ChargingSessionWorkflow:
                                   "without payouts, flagged", workflow.info().workflow_id,
                                   error.cause or error)
             self._flags.append("split_failed")
-            return SplitResult(category=snap.category)
+            return SessionSplit(category=snap.category)
 
     def _unpriced(self, meter_start_wh: int, meter_stop_wh: int, error) -> PricedResult:
         """A session pricing cannot handle is still recorded and settled, at no

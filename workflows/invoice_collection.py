@@ -20,7 +20,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+
+from workflows.retry import activity_retry
 
 with workflow.unsafe.imports_passed_through():
     from activities.payment_activities import PaymentActivities as Acts
@@ -35,8 +36,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.payments import DunningPolicy, DunningStep, dunning_step
 
 FAILED = frozenset({"failed", "expired", "canceled", "charged_back"})
-RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0,
-                    maximum_interval=timedelta(seconds=30))
+RETRY = activity_retry()
 
 
 @workflow.defn(name="InvoiceCollection")

@@ -41,6 +41,8 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, WorkflowAlreadyStartedError
 
+from workflows.retry import activity_retry
+
 with workflow.unsafe.imports_passed_through():
     from activities.settlement_activities import SettlementActivities as Acts
     from activities.settlement_messages import (
@@ -65,13 +67,8 @@ with workflow.unsafe.imports_passed_through():
         StepInput,
     )
 
-RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    backoff_coefficient=2.0,
-    maximum_interval=timedelta(seconds=30),
-    # Mistakes in data (an unknown period, a refused document) do not heal by retrying.
-    non_retryable_error_types=["DocumentAlreadyIssued", "SessionAlreadySettled", "ValueError"],
-)
+# Mistakes in data (an unknown period, a refused document) do not heal by retrying.
+RETRY = activity_retry("DocumentAlreadyIssued", "SessionAlreadySettled", "ValueError")
 
 
 @workflow.defn(name="MonthlySettlement")

@@ -19,7 +19,6 @@ from activities.session_messages import (
     SessionStop,
     SettleInput,
     SplitInput,
-    SplitResult,
 )
 from domain.session_snapshot import SessionSnapshot, session_workflow_id
 
@@ -37,7 +36,6 @@ __all__ = [
     "SessionStop",
     "SettleInput",
     "SplitInput",
-    "SplitResult",
     "StartAnswer",
     "StopRequest",
     "session_workflow_id",

@@ -9,14 +9,13 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     ForeignKey,
-    ForeignKeyConstraint,
     Integer,
     String,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from db.base import Base, UTCDateTime, string_enum, utcnow
+from db.base import Base, UTCDateTime, by_id, same_customer, string_enum, utcnow
 from domain.enums import AccessMode, ChargingPointState
 
 if TYPE_CHECKING:  # relationships name these; SQLAlchemy resolves them by name
@@ -25,12 +24,16 @@ if TYPE_CHECKING:  # relationships name these; SQLAlchemy resolves them by name
 __all__ = ["ChargingPoint", "Connector"]
 
 
+def of_charging_point() -> ForeignKey:
+    """The reference of a row that belongs to one charging point (its connectors,
+    status, OCPP history): removing the charging point removes the row."""
+    return ForeignKey("charging_points.id", ondelete="CASCADE")
+
+
 class ChargingPoint(Base):
     __tablename__ = "charging_points"
     __table_args__ = (
-        ForeignKeyConstraint(
-            ["location_id", "customer_id"], ["locations.id", "locations.customer_id"]
-        ),
+        same_customer("location_id", "locations"),
         # Only an unclaimed (pending) charger may hang outside the tree.
         CheckConstraint(
             "state = 'pending' OR (location_id IS NOT NULL AND customer_id IS NOT NULL)",
@@ -71,10 +74,8 @@ class ChargingPoint(Base):
     billing_ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    location: Mapped[Location | None] = relationship(
-        back_populates="charging_points",
-        primaryjoin="ChargingPoint.location_id == Location.id",
-        foreign_keys=[location_id],
+    location: Mapped[Location | None] = by_id(
+        "ChargingPoint.location_id", "Location", back_populates="charging_points"
     )
     rate: Mapped[Rate | None] = relationship()
     subscription_plan: Mapped[SubscriptionPlan | None] = relationship()
@@ -90,9 +91,7 @@ class Connector(Base):
         CheckConstraint("number >= 1", name="number_positive"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    charging_point_id: Mapped[int] = mapped_column(
-        ForeignKey("charging_points.id", ondelete="CASCADE"), index=True
-    )
+    charging_point_id: Mapped[int] = mapped_column(of_charging_point(), index=True)
     # OCPP 1.6 connectorId; for OCPP 2.0.1 the EVSE id (one connector per EVSE).
     number: Mapped[int] = mapped_column(Integer)
     standard: Mapped[str] = mapped_column(String(40), default="IEC_62196_T2")

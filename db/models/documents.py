@@ -14,7 +14,6 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
-    DDL,
     JSON,
     BigInteger,
     Boolean,
@@ -23,11 +22,11 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
-    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base, BigId, UTCDateTime, utcnow
+from db.base import Base, BigId, UTCDateTime, one_of, utcnow
+from db.models.triggers import Triggers, sqlite_refusal
 
 __all__ = [
     "DocumentSequence",
@@ -56,11 +55,7 @@ class SettlementPeriod(Base):
     """One calendar month's settlement run and who decided on it."""
 
     __tablename__ = "settlement_periods"
-    __table_args__ = (
-        CheckConstraint(
-            "state IN (" + ", ".join(f"'{s}'" for s in PERIOD_STATES) + ")", name="state"
-        ),
-    )
+    __table_args__ = (one_of("state", PERIOD_STATES),)
     id: Mapped[int] = mapped_column(primary_key=True)
     period: Mapped[str] = mapped_column(String(7), unique=True)  # "2026-10"
     state: Mapped[str] = mapped_column(String(24), default="open")
@@ -157,20 +152,16 @@ _PDF_FILL = (
     " AND NEW.pdf_path IS NOT NULL AND NEW.pdf_sha256 IS NOT NULL"
 )
 
+_IMMUTABLE = "documents - an issued document is immutable; correct it with a credit note"
 _SQLITE = [
-    f"""
-CREATE TRIGGER issued_document_immutable BEFORE UPDATE ON issued_documents
-WHEN NOT ({_PDF_FILL} AND {_SQLITE_SAME} AND NEW.content IS OLD.content)
-BEGIN
-  SELECT RAISE(ABORT, 'documents - an issued document is immutable; correct it with a credit note');
-END
-""",
-    """
-CREATE TRIGGER issued_document_undeletable BEFORE DELETE ON issued_documents
-BEGIN
-  SELECT RAISE(ABORT, 'documents - an issued document is immutable; correct it with a credit note');
-END
-""",
+    sqlite_refusal(
+        "issued_document_immutable",
+        "UPDATE",
+        "issued_documents",
+        _IMMUTABLE,
+        when=f"NOT ({_PDF_FILL} AND {_SQLITE_SAME} AND NEW.content IS OLD.content)",
+    ),
+    sqlite_refusal("issued_document_undeletable", "DELETE", "issued_documents", _IMMUTABLE),
 ]
 
 _POSTGRESQL = [
@@ -183,7 +174,7 @@ BEGIN
     RETURN NEW;
   END IF;
   RAISE EXCEPTION USING ERRCODE = 'check_violation',
-    MESSAGE = 'documents - an issued document is immutable; correct it with a credit note';
+    MESSAGE = '{_IMMUTABLE}';
 END
 $$
 """,
@@ -193,38 +184,7 @@ FOR EACH ROW EXECUTE FUNCTION issued_document_guard()
 """,
 ]
 
-_DDL = {"sqlite": _SQLITE, "postgresql": _POSTGRESQL}
-_DROP = {
-    "sqlite": [
-        "DROP TRIGGER IF EXISTS issued_document_immutable",
-        "DROP TRIGGER IF EXISTS issued_document_undeletable",
-    ],
-    "postgresql": [
-        "DROP TRIGGER IF EXISTS issued_document_guard ON issued_documents",
-        "DROP FUNCTION IF EXISTS issued_document_guard()",
-    ],
-}
-
-
-def document_trigger_ddl(dialect_name: str) -> list[str]:
-    """The statements creating the issued documents' immutability triggers."""
-    try:
-        return [stmt.strip() for stmt in _DDL[dialect_name]]
-    except KeyError:
-        raise ValueError(f"no document triggers for dialect {dialect_name!r}") from None
-
-
-def document_trigger_drop_ddl(dialect_name: str) -> list[str]:
-    try:
-        return list(_DROP[dialect_name])
-    except KeyError:
-        raise ValueError(f"no document triggers for dialect {dialect_name!r}") from None
-
-
-for _dialect, _statements in _DDL.items():
-    for _statement in _statements:
-        event.listen(
-            IssuedDocumentRow.__table__,
-            "after_create",
-            DDL(_statement.strip()).execute_if(dialect=_dialect),
-        )
+_TRIGGERS = Triggers("document", {"sqlite": _SQLITE, "postgresql": _POSTGRESQL})
+document_trigger_ddl = _TRIGGERS.ddl
+document_trigger_drop_ddl = _TRIGGERS.drop_ddl
+_TRIGGERS.attach(IssuedDocumentRow.__table__)

@@ -10,18 +10,18 @@ alike, with triggers:
 * an entry cannot be inserted already `posted`.
 
 Only posted entries count in balances. `ledger_trigger_ddl(dialect)` returns the
-same statements for an Alembic migration (`op.execute(stmt)` for each); the
-statements contain no `%` and no `:name` so they survive any SQL text layer.
+same statements for an Alembic migration (db/models/triggers.py).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DDL, BigInteger, CheckConstraint, ForeignKey, Index, String, event
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base, BigId, UTCDateTime
+from db.base import Base, BigId, UTCDateTime, one_of
+from db.models.triggers import Triggers, sqlite_refusal
 
 __all__ = ["JournalEntryRow", "LedgerPosting", "ledger_trigger_ddl", "ledger_trigger_drop_ddl"]
 
@@ -33,7 +33,7 @@ class JournalEntryRow(Base):
     """One journal entry; `idempotency_key` is derived from its cause."""
 
     __tablename__ = "journal_entries"
-    __table_args__ = (CheckConstraint("status IN ('open', 'posted')", name="status"),)
+    __table_args__ = (one_of("status", (ENTRY_OPEN, ENTRY_POSTED)),)
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(40), index=True)
@@ -60,14 +60,16 @@ class LedgerPosting(Base):
     amount_cents: Mapped[int] = mapped_column(BigInteger)
 
 
+_POSTED_IMMUTABLE = "ledger - a posted journal entry is immutable"
+_POSTINGS_IMMUTABLE = "ledger - postings of a posted journal entry are immutable"
 _SQLITE = [
-    """
-CREATE TRIGGER ledger_entry_insert_open BEFORE INSERT ON journal_entries
-WHEN NEW.status <> 'open'
-BEGIN
-  SELECT RAISE(ABORT, 'ledger - a journal entry must be inserted open, then posted');
-END
-""",
+    sqlite_refusal(
+        "ledger_entry_insert_open",
+        "INSERT",
+        "journal_entries",
+        "ledger - a journal entry must be inserted open, then posted",
+        when="NEW.status <> 'open'",
+    ),
     """
 CREATE TRIGGER ledger_entry_post_balanced BEFORE UPDATE ON journal_entries
 WHEN OLD.status = 'open' AND NEW.status = 'posted'
@@ -78,42 +80,42 @@ BEGIN
      OR (SELECT COUNT(*) FROM ledger_postings WHERE entry_id = NEW.id) < 2;
 END
 """,
-    """
-CREATE TRIGGER ledger_entry_posted_immutable BEFORE UPDATE ON journal_entries
-WHEN OLD.status = 'posted'
-BEGIN
-  SELECT RAISE(ABORT, 'ledger - a posted journal entry is immutable');
-END
-""",
-    """
-CREATE TRIGGER ledger_entry_posted_undeletable BEFORE DELETE ON journal_entries
-WHEN OLD.status = 'posted'
-BEGIN
-  SELECT RAISE(ABORT, 'ledger - a posted journal entry is immutable');
-END
-""",
-    """
-CREATE TRIGGER ledger_posting_insert BEFORE INSERT ON ledger_postings
-WHEN (SELECT status FROM journal_entries WHERE id = NEW.entry_id) = 'posted'
-BEGIN
-  SELECT RAISE(ABORT, 'ledger - postings of a posted journal entry are immutable');
-END
-""",
-    """
-CREATE TRIGGER ledger_posting_update BEFORE UPDATE ON ledger_postings
-WHEN (SELECT status FROM journal_entries WHERE id = OLD.entry_id) = 'posted'
-  OR (SELECT status FROM journal_entries WHERE id = NEW.entry_id) = 'posted'
-BEGIN
-  SELECT RAISE(ABORT, 'ledger - postings of a posted journal entry are immutable');
-END
-""",
-    """
-CREATE TRIGGER ledger_posting_delete BEFORE DELETE ON ledger_postings
-WHEN (SELECT status FROM journal_entries WHERE id = OLD.entry_id) = 'posted'
-BEGIN
-  SELECT RAISE(ABORT, 'ledger - postings of a posted journal entry are immutable');
-END
-""",
+    sqlite_refusal(
+        "ledger_entry_posted_immutable",
+        "UPDATE",
+        "journal_entries",
+        _POSTED_IMMUTABLE,
+        when="OLD.status = 'posted'",
+    ),
+    sqlite_refusal(
+        "ledger_entry_posted_undeletable",
+        "DELETE",
+        "journal_entries",
+        _POSTED_IMMUTABLE,
+        when="OLD.status = 'posted'",
+    ),
+    sqlite_refusal(
+        "ledger_posting_insert",
+        "INSERT",
+        "ledger_postings",
+        _POSTINGS_IMMUTABLE,
+        when="(SELECT status FROM journal_entries WHERE id = NEW.entry_id) = 'posted'",
+    ),
+    sqlite_refusal(
+        "ledger_posting_update",
+        "UPDATE",
+        "ledger_postings",
+        _POSTINGS_IMMUTABLE,
+        when="(SELECT status FROM journal_entries WHERE id = OLD.entry_id) = 'posted'"
+        "\n  OR (SELECT status FROM journal_entries WHERE id = NEW.entry_id) = 'posted'",
+    ),
+    sqlite_refusal(
+        "ledger_posting_delete",
+        "DELETE",
+        "ledger_postings",
+        _POSTINGS_IMMUTABLE,
+        when="(SELECT status FROM journal_entries WHERE id = OLD.entry_id) = 'posted'",
+    ),
 ]
 
 # PostgreSQL: errors carry SQLSTATE 23514 (check_violation) so drivers report an
@@ -189,51 +191,9 @@ FOR EACH ROW EXECUTE FUNCTION ledger_posting_guard()
 """,
 ]
 
-_DDL = {"sqlite": _SQLITE, "postgresql": _POSTGRESQL}
-
-_DROP = {
-    "sqlite": [
-        f"DROP TRIGGER IF EXISTS {name}"
-        for name in (
-            "ledger_entry_insert_open",
-            "ledger_entry_post_balanced",
-            "ledger_entry_posted_immutable",
-            "ledger_entry_posted_undeletable",
-            "ledger_posting_insert",
-            "ledger_posting_update",
-            "ledger_posting_delete",
-        )
-    ],
-    "postgresql": [
-        "DROP TRIGGER IF EXISTS ledger_posting_guard ON ledger_postings",
-        "DROP TRIGGER IF EXISTS ledger_entry_guard ON journal_entries",
-        "DROP FUNCTION IF EXISTS ledger_posting_guard()",
-        "DROP FUNCTION IF EXISTS ledger_entry_guard()",
-    ],
-}
-
-
-def ledger_trigger_ddl(dialect_name: str) -> list[str]:
-    """The statements creating the ledger's balance and immutability triggers."""
-    try:
-        return [stmt.strip() for stmt in _DDL[dialect_name]]
-    except KeyError:
-        raise ValueError(f"no ledger triggers for dialect {dialect_name!r}") from None
-
-
-def ledger_trigger_drop_ddl(dialect_name: str) -> list[str]:
-    """The statements removing them again (an Alembic downgrade)."""
-    try:
-        return list(_DROP[dialect_name])
-    except KeyError:
-        raise ValueError(f"no ledger triggers for dialect {dialect_name!r}") from None
-
+_TRIGGERS = Triggers("ledger", {"sqlite": _SQLITE, "postgresql": _POSTGRESQL})
+ledger_trigger_ddl = _TRIGGERS.ddl
+ledger_trigger_drop_ddl = _TRIGGERS.drop_ddl
 
 # Attached to the postings table, created after journal_entries (foreign key order).
-for _dialect, _statements in _DDL.items():
-    for _statement in _statements:
-        event.listen(
-            LedgerPosting.__table__,
-            "after_create",
-            DDL(_statement.strip()).execute_if(dialect=_dialect),
-        )
+_TRIGGERS.attach(LedgerPosting.__table__)

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base, BigId, UTCDateTime, utcnow
+from db.base import Base, BigId, UTCDateTime, one_of, utcnow
 
 __all__ = ["AccountToken", "DELIVERY_STATES", "MailDelivery", "MailDeliveryEvent"]
 
@@ -33,11 +33,7 @@ TOKEN_PURPOSES = ("invitation", "password_reset")
 
 class MailDelivery(Base):
     __tablename__ = "mail_deliveries"
-    __table_args__ = (
-        CheckConstraint(
-            "status IN (" + ", ".join(f"'{s}'" for s in DELIVERY_STATES) + ")", name="status"
-        ),
-    )
+    __table_args__ = (one_of("status", DELIVERY_STATES),)
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     key: Mapped[str] = mapped_column(String(120), unique=True)
     document_number: Mapped[str] = mapped_column(
@@ -74,11 +70,7 @@ class AccountToken(Base):
     """A single-use, time-limited link token (sha256 stored, never the token)."""
 
     __tablename__ = "account_tokens"
-    __table_args__ = (
-        CheckConstraint(
-            "purpose IN (" + ", ".join(f"'{p}'" for p in TOKEN_PURPOSES) + ")", name="purpose"
-        ),
-    )
+    __table_args__ = (one_of("purpose", TOKEN_PURPOSES),)
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     purpose: Mapped[str] = mapped_column(String(24))

@@ -11,6 +11,7 @@ from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, St
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, BigId, UTCDateTime, utcnow
+from db.models.charging_points import of_charging_point
 
 __all__ = [
     "ChargingPointStatus",
@@ -31,9 +32,7 @@ class ConnectorStatusHistory(Base):
         Index("ix_connector_status_history_cp_reported", "charging_point_id", "reported_at"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    charging_point_id: Mapped[int] = mapped_column(
-        ForeignKey("charging_points.id", ondelete="CASCADE")
-    )
+    charging_point_id: Mapped[int] = mapped_column(of_charging_point())
     connector: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(32))
     error_code: Mapped[str | None] = mapped_column(String(64))
@@ -48,9 +47,7 @@ class ChargingPointStatus(Base):
     """The charging point's own status (OCPP 1.6 connector 0), kept current."""
 
     __tablename__ = "charging_point_status"
-    charging_point_id: Mapped[int] = mapped_column(
-        ForeignKey("charging_points.id", ondelete="CASCADE"), primary_key=True
-    )
+    charging_point_id: Mapped[int] = mapped_column(of_charging_point(), primary_key=True)
     status: Mapped[str] = mapped_column(String(32))
     error_code: Mapped[str | None] = mapped_column(String(64))
     status_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -91,9 +88,7 @@ class OcppDataTransfer(Base):
 
     __tablename__ = "ocpp_data_transfers"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    charging_point_id: Mapped[int] = mapped_column(
-        ForeignKey("charging_points.id", ondelete="CASCADE"), index=True
-    )
+    charging_point_id: Mapped[int] = mapped_column(of_charging_point(), index=True)
     vendor_id: Mapped[str] = mapped_column(String(255))
     message_id: Mapped[str | None] = mapped_column(String(50))
     # OCPP 1.6 sends a string, 2.0.1 any JSON value: stored as JSON text.
@@ -109,9 +104,7 @@ class OcppAnomaly(Base):
 
     __tablename__ = "ocpp_anomalies"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    charging_point_id: Mapped[int] = mapped_column(
-        ForeignKey("charging_points.id", ondelete="CASCADE"), index=True
-    )
+    charging_point_id: Mapped[int] = mapped_column(of_charging_point(), index=True)
     kind: Mapped[str] = mapped_column(String(64), index=True)
     transaction_id: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -128,9 +121,7 @@ class RemoteCommand(Base):
         Index("ix_remote_commands_cp_requested", "charging_point_id", "requested_at"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    charging_point_id: Mapped[int] = mapped_column(
-        ForeignKey("charging_points.id", ondelete="CASCADE")
-    )
+    charging_point_id: Mapped[int] = mapped_column(of_charging_point())
     connector: Mapped[int | None] = mapped_column(Integer)
     # Platform vocabulary (request_status, activate, deactivate, reset, remote_stop,
     # unlock) and the OCPP message it became.

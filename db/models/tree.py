@@ -24,7 +24,6 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
-    ForeignKeyConstraint,
     String,
     Text,
     UniqueConstraint,
@@ -32,7 +31,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from db.base import Base, DecimalText, UTCDateTime, string_enum, utcnow
+from db.base import (
+    Base,
+    DecimalText,
+    UTCDateTime,
+    by_id,
+    customer_key,
+    same_customer,
+    string_enum,
+    utcnow,
+)
 from domain.enums import AccessMode, CardKind, CardStatus, Role
 
 if TYPE_CHECKING:  # relationships name these; SQLAlchemy resolves them by name
@@ -149,11 +157,9 @@ class Organization(Base):
 
     __tablename__ = "organizations"
     __table_args__ = (
-        UniqueConstraint("id", "customer_id", name="uq_organizations_id_customer"),
+        customer_key("organizations"),
         # A suborganization belongs to the same customer as its main organization.
-        ForeignKeyConstraint(
-            ["parent_id", "customer_id"], ["organizations.id", "organizations.customer_id"]
-        ),
+        same_customer("parent_id", "organizations"),
         CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
         # Inheriting a rate needs a parent to inherit it from; an own rate needs a rate.
         CheckConstraint(
@@ -183,26 +189,20 @@ class Organization(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     customer: Mapped[Customer] = relationship(back_populates="organizations")
-    parent: Mapped[Organization | None] = relationship(
-        remote_side="Organization.id",
-        foreign_keys=[parent_id],
-        primaryjoin="Organization.parent_id == Organization.id",
+    parent: Mapped[Organization | None] = by_id(
+        "Organization.parent_id", "Organization", remote_side="Organization.id"
     )
     rate: Mapped[Rate | None] = relationship()
-    locations: Mapped[list[Location]] = relationship(
-        back_populates="organization",
-        primaryjoin="Location.organization_id == Organization.id",
-        foreign_keys="Location.organization_id",
+    locations: Mapped[list[Location]] = by_id(
+        "Location.organization_id", "Organization", back_populates="organization"
     )
 
 
 class Location(Base):
     __tablename__ = "locations"
     __table_args__ = (
-        UniqueConstraint("id", "customer_id", name="uq_locations_id_customer"),
-        ForeignKeyConstraint(
-            ["organization_id", "customer_id"], ["organizations.id", "organizations.customer_id"]
-        ),
+        customer_key("locations"),
+        same_customer("organization_id", "organizations"),
         CheckConstraint("rate_inherited OR rate_id IS NOT NULL", name="own_rate_needs_rate"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -222,16 +222,12 @@ class Location(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
-    organization: Mapped[Organization] = relationship(
-        back_populates="locations",
-        primaryjoin="Location.organization_id == Organization.id",
-        foreign_keys=[organization_id],
+    organization: Mapped[Organization] = by_id(
+        "Location.organization_id", "Organization", back_populates="locations"
     )
     rate: Mapped[Rate | None] = relationship()
-    charging_points: Mapped[list[ChargingPoint]] = relationship(
-        back_populates="location",
-        primaryjoin="ChargingPoint.location_id == Location.id",
-        foreign_keys="ChargingPoint.location_id",
+    charging_points: Mapped[list[ChargingPoint]] = by_id(
+        "ChargingPoint.location_id", "Location", back_populates="location"
     )
 
 
@@ -240,10 +236,8 @@ class User(Base):
 
     __tablename__ = "users"
     __table_args__ = (
-        ForeignKeyConstraint(
-            ["organization_id", "customer_id"], ["organizations.id", "organizations.customer_id"]
-        ),
-        UniqueConstraint("id", "customer_id", name="uq_users_id_customer"),
+        same_customer("organization_id", "organizations"),
+        customer_key("users"),
         CheckConstraint(
             "(role IN ('platform_admin', 'platform_finance')"
             "  AND partner_id IS NULL AND customer_id IS NULL)"
@@ -266,14 +260,8 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    organization: Mapped[Organization | None] = relationship(
-        primaryjoin="User.organization_id == Organization.id", foreign_keys=[organization_id]
-    )
-    cards: Mapped[list[ChargingCard]] = relationship(
-        back_populates="user",
-        primaryjoin="ChargingCard.user_id == User.id",
-        foreign_keys="ChargingCard.user_id",
-    )
+    organization: Mapped[Organization | None] = by_id("User.organization_id", "Organization")
+    cards: Mapped[list[ChargingCard]] = by_id("ChargingCard.user_id", "User", back_populates="user")
 
 
 class ChargingCard(Base):
@@ -281,14 +269,9 @@ class ChargingCard(Base):
 
     __tablename__ = "charging_cards"
     __table_args__ = (
-        ForeignKeyConstraint(["user_id", "customer_id"], ["users.id", "users.customer_id"]),
-        ForeignKeyConstraint(
-            ["organization_id", "customer_id"], ["organizations.id", "organizations.customer_id"]
-        ),
-        ForeignKeyConstraint(
-            ["reimbursable_for_organization_id", "customer_id"],
-            ["organizations.id", "organizations.customer_id"],
-        ),
+        same_customer("user_id", "users"),
+        same_customer("organization_id", "organizations"),
+        same_customer("reimbursable_for_organization_id", "organizations"),
         CheckConstraint(
             "(kind = 'organization' AND organization_id IS NOT NULL AND emsp_id IS NULL)"
             " OR (kind = 'public' AND emsp_id IS NOT NULL AND organization_id IS NULL"
@@ -312,11 +295,7 @@ class ChargingCard(Base):
     valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    user: Mapped[User | None] = relationship(
-        back_populates="cards",
-        primaryjoin="ChargingCard.user_id == User.id",
-        foreign_keys=[user_id],
-    )
+    user: Mapped[User | None] = by_id("ChargingCard.user_id", "User", back_populates="cards")
     emsp: Mapped[Emsp | None] = relationship()
 
 

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from activities.settlement_messages import SettlementConfig
 from api.app import create_app
 from db.models import SettlementPeriod
 from energycloud.settings import Settings
@@ -18,7 +19,6 @@ from tests.api.conftest import LOGINS, SECRET
 from tests.settlement.helpers import wait_for_step
 from tests.settlement.test_settlement_workflow import _october, _start
 from tests.workflows.helpers import session_worker
-from workflows.settlement_types import SettlementConfig
 
 pytestmark = pytest.mark.temporal
 

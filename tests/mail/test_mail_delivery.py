@@ -15,6 +15,7 @@ from sqlalchemy import update
 
 from activities.delivery_activities import DeliveryActivities
 from activities.delivery_messages import DeliverInput
+from activities.settlement_messages import Approval, SettlementConfig, SettlementInput
 from db.base import transaction
 from db.demo import load_demo_data
 from db.mail_deliveries import deliveries, request_resend, undeliverable
@@ -26,7 +27,6 @@ from tests.settlement.helpers import wait_for_step
 from tests.settlement.test_settlement_e2e import FIGURES
 from tests.workflows.helpers import session_worker, start_worker
 from workflows.monthly_settlement import MonthlySettlementWorkflow
-from workflows.settlement_types import Approval, SettlementConfig, SettlementInput
 
 pytestmark = pytest.mark.temporal
 

@@ -48,7 +48,7 @@ def test_one_mail_of_each_kind_renders_to_png_in_its_brand():
     made = []
     for key, issued in documents.items():
         b = issued.document.branding
-        brand = Brand.of(b, logo_bytes(b.logo_url))
+        brand = Brand(b, logo_bytes(b.logo_url))
         m = document_mail(issued)
         html = render_html("document.html", brand, inline_logo=True, subject=m.subject,
                            heading=m.heading, recipient=m.recipient, intro=m.intro,

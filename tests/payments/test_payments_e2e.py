@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from activities.settlement_messages import Approval, SettlementInput
 from db.demo import load_demo_data
 from db.ledger import trial_balance
 from db.models import IssuedDocumentRow, PlatformSettings
@@ -33,7 +34,6 @@ from tests.settlement.helpers import wait_for_step
 from tests.settlement.test_settlement_e2e import FAST
 from tests.workflows.helpers import session_worker
 from workflows.monthly_settlement import MonthlySettlementWorkflow
-from workflows.settlement_types import Approval, SettlementInput
 
 pytestmark = pytest.mark.temporal
 

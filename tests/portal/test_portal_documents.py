@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from activities.settlement_messages import SettlementConfig, SettlementInput
 from energycloud.demo_october import drive_october_sessions
 from tests.portal.conftest import log_in
 from workflows.monthly_settlement import MonthlySettlementWorkflow
-from workflows.settlement_types import SettlementConfig, SettlementInput
 
 pytestmark = pytest.mark.temporal
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
+from activities.settlement_messages import STEPS, Approval, Rejection, SettlementProgress
 from workflows.monthly_settlement import MonthlySettlementWorkflow
-from workflows.settlement_types import STEPS, Approval, Rejection, SettlementProgress
 
 ORDER = (*STEPS, "awaiting_approval", "payouts_released", "settled")
 

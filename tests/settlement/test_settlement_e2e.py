@@ -19,6 +19,13 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from activities.settlement_activities import SettlementActivities
+from activities.settlement_messages import (
+    Approval,
+    RenderInput,
+    SettlementConfig,
+    SettlementInput,
+    StepInput,
+)
 from db.base import transaction
 from db.demo import load_demo_data
 from db.documents import period_documents
@@ -36,13 +43,6 @@ from energycloud.demo_october import DemoSession, drive_october_sessions
 from tests.settlement.helpers import wait_for_step
 from tests.workflows.helpers import session_worker
 from workflows.monthly_settlement import MonthlySettlementWorkflow
-from workflows.settlement_types import (
-    Approval,
-    RenderInput,
-    SettlementConfig,
-    SettlementInput,
-    StepInput,
-)
 
 pytestmark = pytest.mark.temporal
 

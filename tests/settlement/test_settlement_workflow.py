@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func, select, update
 from temporalio.client import WorkflowFailureError
 
+from activities.settlement_messages import Approval, SettlementConfig, SettlementInput
 from db.base import transaction
 from db.demo import load_demo_data
 from db.models import ChargingPoint, IssuedDocumentRow, JournalEntryRow, LedgerPosting, Organization
@@ -24,7 +25,6 @@ from tests.settlement.helpers import reject_then_approve, wait_for_step
 from tests.workflows.helpers import session_worker, start_worker
 from workflows.monthly_settlement import MonthlySettlementLauncher, MonthlySettlementWorkflow
 from workflows.settlement_schedule import ensure_settlement_schedule
-from workflows.settlement_types import Approval, SettlementConfig, SettlementInput
 
 pytestmark = pytest.mark.temporal
 

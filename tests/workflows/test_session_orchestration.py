@@ -13,6 +13,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
+from domain.split import SessionSplit
 from workflows.charging_session import ChargingSessionWorkflow
 from workflows.session_types import (
     PricedResult,
@@ -24,7 +25,6 @@ from workflows.session_types import (
     SessionStop,
     SettleInput,
     SplitInput,
-    SplitResult,
 )
 
 STARTED, STOPPED = "2026-10-14T19:00:00+00:00", "2026-10-14T21:00:00+00:00"
@@ -61,9 +61,9 @@ class FakeSessionActivities:
                                 total_excl_vat="0")
 
         @activity.defn(name="split_payout")
-        async def split(data: SplitInput) -> SplitResult:
+        async def split(data: SplitInput) -> SessionSplit:
             self._record("split_payout", data)
-            return SplitResult(category=data.category,
+            return SessionSplit(category=data.category,
                                main_org_invoiced_cents=data.consumer_price_cents,
                                employee_payout_cents=data.consumer_price_cents)
 
@@ -119,6 +119,6 @@ async def test_a_session_that_cannot_be_priced_settles_unpriced_and_flagged_with
     [settle_input] = fakes.calls["settle_session"]
     assert settle_input.priced.consumer_price_cents == 0
     assert settle_input.priced.energy_wh == 20_000
-    assert settle_input.split == SplitResult(category="reimbursed")
+    assert settle_input.split == SessionSplit(category="reimbursed")
     assert "pricing_failed" in result.flags
     assert len(fakes.calls["price_session"]) == 1  # failed for good: not retried
