@@ -44,6 +44,11 @@ class Scoped:
             raise NotFound(f"{what} {id_} was not found", code=f"{model.__tablename__}.not_found")
         return row
 
+    def get_given(self, model, id_, what: str):
+        """`get` for an optional reference: None when no id is given, else the
+        visible row (NotFound when the caller does not see it)."""
+        return None if id_ is None else self.get(model, id_, what)
+
     def require(self, action: Action) -> None:
         if action not in allowed_actions(self.caller.role):
             raise NotAllowed(_REFUSALS.get(action, "Your role may not do this."),

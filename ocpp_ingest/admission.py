@@ -125,50 +125,31 @@ class Admitter:
 
     async def _admit(self, connection, request: Request, address: str) -> Response | None:
         path = request.path.split("?", 1)[0]
+        refuse = partial(self._refuse, connection, path=path, address=address)
         match = PATH.fullmatch(path)
         if not match:
-            return self._refuse(
-                connection,
-                http.HTTPStatus.NOT_FOUND,
-                "Chargers connect at /ocpp/<ocpp_id>",
-                path=path,
-                address=address,
-            )
+            return refuse(http.HTTPStatus.NOT_FOUND, "Chargers connect at /ocpp/<ocpp_id>")
         ocpp_id = unquote(match.group(1), errors="replace")
         problem = ocpp_id_problem(ocpp_id)
         if problem is not None:
-            return self._refuse(
-                connection, http.HTTPStatus.BAD_REQUEST, problem, path=path, address=address
-            )
+            return refuse(http.HTTPStatus.BAD_REQUEST, problem)
         credentials = parse_basic_auth(request.headers.get("Authorization"))
         if credentials is None or ocpp_id_key(credentials.username) != ocpp_id_key(ocpp_id):
-            return self._refuse(
-                connection,
+            return refuse(
                 http.HTTPStatus.UNAUTHORIZED,
                 "HTTP Basic credentials required: username is the OCPP id",
-                path=path,
-                address=address,
             )
         guesses = f"{address} {ocpp_id_key(ocpp_id)}"
         if self.failures.empty(guesses):
-            return self._refuse(
-                connection,
+            return refuse(
                 http.HTTPStatus.TOO_MANY_REQUESTS,
                 "too many failed password checks for this id from this address: retry later",
-                path=path,
-                address=address,
             )
         row = await self.loader.load(ocpp_id)
         if row is None:
             return await self._admit_unknown(connection, ocpp_id, credentials.password, address)
         if row.state == ChargingPointState.REMOVED.value:
-            return self._refuse(
-                connection,
-                http.HTTPStatus.FORBIDDEN,
-                f"Charging point {row.ocpp_id} was removed",
-                path=path,
-                address=address,
-            )
+            return refuse(http.HTTPStatus.FORBIDDEN, f"Charging point {row.ocpp_id} was removed")
         if row.password_hash is None:  # pre-approved without a password: it keeps this one
             new_hash = hash_password(credentials.password)
             connection.admission = Admission(row.ocpp_id, new_hash, new_hash)
@@ -176,26 +157,14 @@ class Admitter:
         try:
             verdict = await self.verifier.check(row.password_hash, credentials.password)
         except VerifierBusy as busy:
-            return self._refuse(
-                connection,
-                http.HTTPStatus.SERVICE_UNAVAILABLE,
-                f"{busy}: retry",
-                path=path,
-                address=address,
-            )
+            return refuse(http.HTTPStatus.SERVICE_UNAVAILABLE, f"{busy}: retry")
         if not verdict.ok and row.state == ChargingPointState.PENDING.value:
             # Unclaimed: the device connected now is the one a claim must prove,
             # so whoever came first with this id locks nobody out.
             return await self._admit_unknown(connection, row.ocpp_id, credentials.password, address)
         if not verdict.ok:
             self.failures.take(guesses)
-            return self._refuse(
-                connection,
-                http.HTTPStatus.UNAUTHORIZED,
-                "Wrong password",
-                path=path,
-                address=address,
-            )
+            return refuse(http.HTTPStatus.UNAUTHORIZED, "Wrong password")
         password_hash = row.password_hash
         if verdict.upgraded_hash is not None:
             await self.ctx.write(
@@ -215,31 +184,19 @@ class Admitter:
         return None
 
     async def _admit_unknown(self, connection, ocpp_id: str, password: str, address: str):
-        path = f"/ocpp/{ocpp_id}"
+        refuse = partial(self._refuse, connection, path=f"/ocpp/{ocpp_id}", address=address)
         if not self.options.allow_unknown_chargers:
-            return self._refuse(
-                connection,
-                http.HTTPStatus.NOT_FOUND,
-                f"Unknown charging point {ocpp_id}",
-                path=path,
-                address=address,
-            )
+            return refuse(http.HTTPStatus.NOT_FOUND, f"Unknown charging point {ocpp_id}")
         held = await self.ctx.read(ocpp_connections.count_pending)
         if held >= self.options.max_pending_chargers:
-            return self._refuse(
-                connection,
+            return refuse(
                 http.HTTPStatus.SERVICE_UNAVAILABLE,
                 f"{held} unclaimed chargers are waiting already: claim or remove some first",
-                path=path,
-                address=address,
             )
         if not self.pending_by_address.take(address):
-            return self._refuse(
-                connection,
+            return refuse(
                 http.HTTPStatus.TOO_MANY_REQUESTS,
                 "too many new chargers from this address: retry later",
-                path=path,
-                address=address,
             )
         new_hash = hash_password(password)
         connection.admission = Admission(ocpp_id, new_hash, new_hash, pending=True)

@@ -7,6 +7,7 @@ from ocpp.v16 import ChargePoint, call_result
 from ocpp.v16.enums import Action
 
 from db.base import utcnow
+from ocpp_ingest.answers import acknowledge, auth_status_filter
 from ocpp_ingest.charge_point import IngestChargePoint, now_iso
 from ocpp_ingest.errors import parse_timestamp
 from ocpp_ingest.meters import readings_v16
@@ -14,11 +15,16 @@ from ocpp_ingest.replies import AnswersMayFail
 from ocpp_ingest.transactions import require_connector
 
 AUTH_STATUSES = frozenset({"Accepted", "Blocked", "Expired", "Invalid", "ConcurrentTx"})
+auth_status = auth_status_filter(AUTH_STATUSES)  # 2.0.1-only answers become Invalid
 
-
-def auth_status(status: str | None) -> str:
-    """An AuthorizationStatus OCPP 1.6 knows (2.0.1-only answers become Invalid)."""
-    return status if status in AUTH_STATUSES else "Invalid"
+# Notifications we acknowledge with an empty answer (logged by the library).
+ACKNOWLEDGED = (
+    "DiagnosticsStatusNotification",
+    "FirmwareStatusNotification",
+    "SecurityEventNotification",
+    "SignedFirmwareStatusNotification",
+    "LogStatusNotification",
+)
 
 
 class ChargePoint16(AnswersMayFail, IngestChargePoint, ChargePoint):
@@ -145,23 +151,5 @@ class ChargePoint16(AnswersMayFail, IngestChargePoint, ChargePoint):
         )
         return call_result.DataTransfer(status=status)
 
-    # Notifications we only acknowledge (logged by the library).
-    @on(Action.diagnostics_status_notification)
-    def on_diagnostics_status_notification(self, **kwargs):
-        return call_result.DiagnosticsStatusNotification()
 
-    @on(Action.firmware_status_notification)
-    def on_firmware_status_notification(self, **kwargs):
-        return call_result.FirmwareStatusNotification()
-
-    @on(Action.security_event_notification)
-    def on_security_event_notification(self, **kwargs):
-        return call_result.SecurityEventNotification()
-
-    @on(Action.signed_firmware_status_notification)
-    def on_signed_firmware_status_notification(self, **kwargs):
-        return call_result.SignedFirmwareStatusNotification()
-
-    @on(Action.log_status_notification)
-    def on_log_status_notification(self, **kwargs):
-        return call_result.LogStatusNotification()
+acknowledge(ChargePoint16, call_result, ACKNOWLEDGED)

@@ -8,6 +8,7 @@ from ocpp.routing import on
 from ocpp.v201 import ChargePoint, call_result
 from ocpp.v201.enums import Action
 
+from ocpp_ingest.answers import acknowledge, auth_status_filter
 from ocpp_ingest.charge_point import IngestChargePoint, now_iso
 from ocpp_ingest.errors import parse_timestamp
 from ocpp_ingest.meters import readings_v201
@@ -28,6 +29,7 @@ AUTH_STATUSES = frozenset(
         "Unknown",
     }
 )
+auth_status = auth_status_filter(AUTH_STATUSES)
 
 # Notifications we acknowledge with an empty answer (logged by the library).
 ACKNOWLEDGED = (
@@ -45,10 +47,6 @@ ACKNOWLEDGED = (
     "PublishFirmwareStatusNotification",
     "ReportChargingProfiles",
 )
-
-
-def auth_status(status: str | None) -> str:
-    return status if status in AUTH_STATUSES else "Invalid"
 
 
 class ChargePoint201(AnswersMayFail, IngestChargePoint, ChargePoint):
@@ -192,13 +190,4 @@ class ChargePoint201(AnswersMayFail, IngestChargePoint, ChargePoint):
         return call_result.DataTransfer(status=status)
 
 
-def _acknowledge(action: str):
-    def handler(self, **kwargs):
-        return getattr(call_result, action)()
-
-    handler.__name__ = f"on_ack_{action}"
-    return on(action)(handler)
-
-
-for _action in ACKNOWLEDGED:
-    setattr(ChargePoint201, f"on_ack_{_action}", _acknowledge(_action))
+acknowledge(ChargePoint201, call_result, ACKNOWLEDGED)

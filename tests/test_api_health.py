@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from energycloud.settings import Settings
-
-
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.helpers import free_port
 
 
 @pytest.fixture
 def settings(db_url):
     # Nothing listens on the Temporal address: health must say so, not fail.
     return Settings(
-        database_url=db_url, temporal_address=f"127.0.0.1:{_closed_port()}",
+        database_url=db_url, temporal_address=f"127.0.0.1:{free_port()}",
         secret_key="test-secret-key",
     )
 

@@ -3,10 +3,10 @@ plus who it is and how it logged in."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from db.models import User
-from domain.enums import Role
+from db.scope import principal_of
 from domain.visibility import Principal
 
 
@@ -28,12 +28,10 @@ class Caller(Principal):
 
 def caller_of(user: User, *, via: str, api_key_prefix: str | None = None,
               csrf_token: str | None = None) -> Caller:
+    """The user's Principal (db.scope.principal_of, the one mapping of a user to
+    what scoping needs) with who it is and how it logged in."""
     return Caller(
-        user_id=user.id,
-        role=Role(user.role),
-        partner_id=user.partner_id,
-        customer_id=user.customer_id,
-        organization_id=user.organization_id,
+        **asdict(principal_of(user)),
         email=user.email,
         name=user.name,
         via=via,

@@ -5,7 +5,6 @@ a document's recipient), so another party's document is not found."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import Query
@@ -13,9 +12,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from api.deps import PortalScopedQuery
+from api.documents import pdf_response
 from api.portal.render import EXTRA_PAGES, NavItem, page
 from api.portal.routing import portal_router
-from db.documents import as_issued
 from db.models import IssuedDocumentRow
 
 router = portal_router()
@@ -53,15 +52,4 @@ def documents(
 
 @router.get("/documents/{doc_id}/pdf")
 def document_pdf(scoped: PortalScopedQuery, doc_id: int) -> Response:
-    """The PDF rendered when the document was issued; rendered now from the
-    stored (immutable) content when it has not been yet."""
-    row = scoped.get(IssuedDocumentRow, doc_id, "document")
-    stored = Path(row.pdf_path) if row.pdf_path else None
-    if stored is not None and stored.is_file():
-        pdf = stored.read_bytes()
-    else:
-        from invoices.render import render_pdf  # WeasyPrint: loaded only when needed
-
-        pdf = render_pdf(as_issued(row))
-    return Response(pdf, media_type="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{row.number}.pdf"'})
+    return pdf_response(scoped.get(IssuedDocumentRow, doc_id, "document"))

@@ -102,8 +102,7 @@ def add_customer(scoped: Scoped, form: FormData):
     if partner_id is None:
         scoped.require_platform("add customers directly")
         partner_id = _int(form, "partner_id")
-        if partner_id is not None:
-            scoped.get(Partner, partner_id, "partner")
+        scoped.get_given(Partner, partner_id, "partner")
     name = _text(form, "name", required="Give the customer's name.")
     customer = tree.create_customer(scoped.db, name=name, partner_id=partner_id)
     org_name = _text(form, "organization_name") or name
@@ -124,8 +123,7 @@ def add_customer(scoped: Scoped, form: FormData):
 def add_organization(scoped: Scoped, form: FormData):
     customer = scoped.get(Customer, _int(form, "customer_id"), "customer")
     parent_id = _int(form, "parent_id")
-    if parent_id is not None:
-        scoped.get(Organization, parent_id, "organization")
+    scoped.get_given(Organization, parent_id, "organization")
     name = _text(form, "name", required="Give the organization's name.")
     rate_id, inherited = _organization_rate(scoped, form, customer.id, name)
     org = tree.create_organization(
@@ -174,8 +172,7 @@ def add_user(scoped: Scoped, form: FormData):
 def add_card(scoped: Scoped, form: FormData):
     org = scoped.get(Organization, _int(form, "organization_id"), "organization")
     holder = _int(form, "user_id")
-    if holder is not None:
-        scoped.get(User, holder, "user")
+    scoped.get_given(User, holder, "user")
     card = tree.issue_organization_card(
         scoped.db, uid=_text(form, "uid", required="Give the card's uid (printed on it)."),
         organization_id=org.id, user_id=holder, label=_text(form, "label"),
@@ -188,8 +185,7 @@ def add_charging_point(scoped: Scoped, form: FormData, request: Request):
     ocpp_id = _text(form, "ocpp_id", required="Give the charger's OCPP id (its serial number).")
     password = _text(form, "password", required="Give the charger's password.")
     plan_id = _int(form, "subscription_plan_id")
-    if plan_id is not None:
-        scoped.get(SubscriptionPlan, plan_id, "subscription plan")
+    scoped.get_given(SubscriptionPlan, plan_id, "subscription plan")
     if form.get("mode") == "claim":
         services = getattr(request.app.state, "services", None)
         claim = services.claim_charger if services is not None else None

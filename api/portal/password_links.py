@@ -131,29 +131,18 @@ def _set_from_link(request: Request, db, *, token: str, new: str, repeat: str,
     return response
 
 
+# The reset link and the invitation's link work alike; the path picks the title.
 @router.get("/reset-password")
-def reset_form(request: Request, db: DbDep, token: str = "") -> Response:
+@router.get("/set-password")
+def link_form(request: Request, db: DbDep, token: str = "") -> Response:
     return _link_form(request, db, token)
 
 
 @router.post("/reset-password")
-def reset(request: Request, db: DbDep, new: Annotated[str, Form(max_length=200)],
-                repeat: Annotated[str, Form(max_length=200)],
-                token: Annotated[str, Form(max_length=200)] = "",
-                csrf_token: Annotated[str, Form()] = "") -> Response:
-    return _set_from_link(request, db, token=token, new=new, repeat=repeat,
-                                csrf_token=csrf_token)
-
-
-@router.get("/set-password")
-def set_form(request: Request, db: DbDep, token: str = "") -> Response:
-    return _link_form(request, db, token)
-
-
 @router.post("/set-password")
-def set_first(request: Request, db: DbDep, new: Annotated[str, Form(max_length=200)],
-                    repeat: Annotated[str, Form(max_length=200)],
-                    token: Annotated[str, Form(max_length=200)] = "",
-                    csrf_token: Annotated[str, Form()] = "") -> Response:
+def set_from_link(request: Request, db: DbDep, new: Annotated[str, Form(max_length=200)],
+                  repeat: Annotated[str, Form(max_length=200)],
+                  token: Annotated[str, Form(max_length=200)] = "",
+                  csrf_token: Annotated[str, Form()] = "") -> Response:
     return _set_from_link(request, db, token=token, new=new, repeat=repeat,
-                                csrf_token=csrf_token)
+                          csrf_token=csrf_token)

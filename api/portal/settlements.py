@@ -1,7 +1,7 @@
 """Finance's review of a month's settlement (DOMAIN.md §8): each period's state,
 its documents by kind, the reconciliation (in = out + kept, VAT payable) and,
 while it awaits approval, approve / reject. The decision is the REST API's
-(`api.routes.documents`): the same signal to the period's
+(`api.documents.decide_period`): the same signal to the period's
 MonthlySettlementWorkflow, the same checks, the same audit entry."""
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from api.deps import PortalScopedQuery, require_csrf
+from api.documents import decide_period
 from api.portal.documents import KIND_NAMES
 from api.portal.render import EXTRA_PAGES, NavItem, page
 from api.portal.routing import portal_router
-from api.routes import documents as rest
 from db.documents import period_rows
 from db.models import SettlementPeriod
 from db.settlement_periods import reconcile_period
@@ -75,7 +75,7 @@ async def _decide(request: Request, scoped, period_id: int, decision: str, reaso
     row = scoped.get(SettlementPeriod, period_id, "settlement period")
     target = f"/settlements?period={row.period}"
     try:
-        await rest._decide(request, scoped, period_id, decision, reason)
+        await decide_period(request, scoped, period_id, decision, reason)
     except Conflict as refused:
         return RedirectResponse(f"{target}&refused={refused.code}", status_code=303)
     except HTTPException:  # Temporal unavailable (503)

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.auth import api_keys, sessions, tokens
 from api.auth.login import LoginRefused, LoginThrottled, check_login
 from api.deps import CurrentPrincipal, DbDep, ScopedQuery, oauth2_scheme
+from api.schemas.people import UserIdentity
 from db import audit
 from db import auth as auth_db
 from db.models import ApiKey, User
@@ -71,14 +72,7 @@ def logout(
     return answer
 
 
-class Me(BaseModel):
-    id: int
-    email: str
-    name: str
-    role: Role
-    partner_id: int | None
-    customer_id: int | None
-    organization_id: int | None
+class Me(UserIdentity):
     via: str
 
 

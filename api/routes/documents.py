@@ -4,27 +4,21 @@ a settlement period with approve / reject (signals to MonthlySettlementWorkflow)
 
 from __future__ import annotations
 
-import logging
-from datetime import UTC, date, datetime
-from pathlib import Path as FilePath
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.concurrency import run_in_threadpool
 
-from api.deps import ScopedQuery, get_temporal_client
+from api.deps import ScopedQuery
+from api.documents import decide_period, pdf_response
 from api.pagination import Page, PageDep, paginate, sorted_by
 from api.routes.resources import ERRORS
 from api.schemas.common import In, Out, PathId
-from db import audit
-from db.documents import as_issued, period_rows
+from db.documents import period_rows
 from db.models import IssuedDocumentRow, SettlementPeriod
 from db.settlement_periods import reconcile_period
-from domain.errors import Conflict
-from domain.visibility import Action
 
-log = logging.getLogger(__name__)
 router = APIRouter()
 Period = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-10"])]
 
@@ -75,16 +69,7 @@ def get_document(item_id: PathId, scoped: ScopedQuery) -> DocumentOut:
 def document_pdf(item_id: PathId, scoped: ScopedQuery) -> Response:
     """The PDF rendered when the document was issued; rendered now from the
     stored (immutable) content when it has not been yet."""
-    row = scoped.get(IssuedDocumentRow, item_id, "document")
-    stored = FilePath(row.pdf_path) if row.pdf_path else None
-    if stored is not None and stored.is_file():
-        pdf = stored.read_bytes()
-    else:
-        from invoices.render import render_pdf
-
-        pdf = render_pdf(as_issued(row))
-    return Response(pdf, media_type="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{row.number}.pdf"'})
+    return pdf_response(scoped.get(IssuedDocumentRow, item_id, "document"))
 
 
 class PeriodOut(Out):
@@ -162,51 +147,13 @@ def period_view(item_id: PathId, scoped: ScopedQuery) -> PeriodView:
     )
 
 
-async def _decide(request: Request, scoped: ScopedQuery, item_id: int, decision: str,
-                  reason: str | None) -> Decision:
-    from activities.settlement_messages import Approval, Rejection, settlement_workflow_id
-    from workflows.monthly_settlement import MonthlySettlementWorkflow
-
-    row = await run_in_threadpool(scoped.get, SettlementPeriod, item_id, "settlement period")
-    scoped.require(Action.FINANCE)
-    if row.state != "awaiting_approval":
-        raise Conflict(f"period {row.period} is {row.state}, not awaiting approval",
-                       code="settlement.not_awaiting")
-    period, before = row.period, audit.snapshot(row)
-    # The run that computed the period recorded its workflow id on the period.
-    workflow_id = row.workflow_id or settlement_workflow_id(period)
-    await run_in_threadpool(scoped.db.commit)  # no transaction held while Temporal answers
-    client = await get_temporal_client(request)
-    handle = client.get_workflow_handle(workflow_id)
-    now = datetime.now(UTC).isoformat()
-    try:
-        if decision == "approve":
-            await handle.signal(MonthlySettlementWorkflow.approve,
-                                Approval(by=scoped.caller.actor, at=now))
-        else:
-            await handle.signal(MonthlySettlementWorkflow.reject,
-                                Rejection(by=scoped.caller.actor, reason=reason or "", at=now))
-    except Exception as exc:  # noqa: BLE001  (no run to tell: say so, never a 500)
-        log.warning("Settlement %s signal %s failed: %s", period, decision, exc)
-        raise Conflict(f"no settlement run of {period} is waiting for a decision",
-                       code="settlement.no_run") from exc
-
-    def record() -> None:
-        audit.record(scoped.db, principal=scoped.caller, action=f"settlement.{decision}",
-                     object_type="settlement_period", object_id=item_id, before=before,
-                     after={"decision": decision, "reason": reason, "at": now})
-        scoped.db.commit()
-
-    await run_in_threadpool(record)
-    return Decision(period=period, signalled=decision, by=scoped.caller.actor)
-
-
 @router.post("/settlement-periods/{item_id}/approve", response_model=Decision, status_code=202,
              tags=["settlement"], responses=ERRORS, summary="Approve the period (finance)")
 async def approve(item_id: PathId, request: Request, scoped: ScopedQuery) -> Decision:
     """Signals the period's MonthlySettlementWorkflow; it re-runs the
     reconciliation and releases payouts, or records why the approval is refused."""
-    return await _decide(request, scoped, item_id, "approve", None)
+    period = await decide_period(request, scoped, item_id, "approve", None)
+    return Decision(period=period, signalled="approve", by=scoped.caller.actor)
 
 
 @router.post("/settlement-periods/{item_id}/reject", response_model=Decision, status_code=202,
@@ -214,4 +161,5 @@ async def approve(item_id: PathId, request: Request, scoped: ScopedQuery) -> Dec
 async def reject(item_id: PathId, body: RejectIn, request: Request,
                  scoped: ScopedQuery) -> Decision:
     """Sends the period back for a new run, with the reason."""
-    return await _decide(request, scoped, item_id, "reject", body.reason)
+    period = await decide_period(request, scoped, item_id, "reject", body.reason)
+    return Decision(period=period, signalled="reject", by=scoped.caller.actor)

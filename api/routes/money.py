@@ -6,7 +6,13 @@ from fastapi import APIRouter
 
 from api.deps import ScopedQuery
 from api.pagination import Page, PageDep, paginate
-from api.routes.resources import ERRORS, Resource, add_read_update_deactivate, created
+from api.routes.resources import (
+    ERRORS,
+    Resource,
+    add_create,
+    add_read_update_deactivate,
+    created,
+)
 from api.schemas.common import PathId
 from api.schemas.money import (
     EmspIn,
@@ -57,12 +63,8 @@ def create_plan(body: PlanIn, scoped: ScopedQuery) -> PlanOut:
     return created(scoped, PLANS, row)
 
 
-@router.post("/emsps", response_model=EmspOut, status_code=201, tags=["emsps"],
-             responses=ERRORS, summary="Add a roaming eMSP (platform)")
-def create_emsp(body: EmspIn, scoped: ScopedQuery) -> EmspOut:
-    scoped.require_platform("add eMSPs")
-    row = tree.create_emsp(scoped.db, **body.model_dump(exclude_none=True))
-    return created(scoped, EMSPS, row)
+add_create(router, EMSPS, EmspIn, tree.create_emsp, name="create_emsp", tag="emsps",
+           summary="Add a roaming eMSP (platform)", platform_may="add eMSPs")
 
 
 @router.post("/emsps/{item_id}/tokens", response_model=CardOut, status_code=201,

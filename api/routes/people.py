@@ -9,7 +9,9 @@ from api.pagination import Page, PageDep, paginate, sorted_by
 from api.routes.resources import (
     ERRORS,
     FiltersDep,
+    Ref,
     Resource,
+    add_create,
     add_read_update_deactivate,
     apply_filters,
     created,
@@ -69,12 +71,9 @@ def create_user(body: UserIn, scoped: ScopedQuery) -> UserOut:
         raise NotAllowed(f"A {caller.role.value} may not create {body.role.value} users.",
                          code="forbidden.role")
     # The new user's place must be inside the caller's subtree.
-    if body.partner_id is not None:
-        scoped.get(Partner, body.partner_id, "partner")
-    if body.customer_id is not None:
-        scoped.get(Customer, body.customer_id, "customer")
-    if body.organization_id is not None:
-        scoped.get(Organization, body.organization_id, "organization")
+    scoped.get_given(Partner, body.partner_id, "partner")
+    scoped.get_given(Customer, body.customer_id, "customer")
+    scoped.get_given(Organization, body.organization_id, "organization")
     data = body.model_dump(exclude_none=True)
     if body.role in PARTNER_ROLES and caller.role in PARTNER_ROLES:
         data["partner_id"] = caller.partner_id
@@ -94,17 +93,11 @@ def create_user(body: UserIn, scoped: ScopedQuery) -> UserOut:
     return created(scoped, USERS, row)
 
 
-@router.post("/cards", response_model=CardOut, status_code=201, tags=["cards"],
-             responses=ERRORS, summary="Issue an organization card")
-def create_card(body: CardIn, scoped: ScopedQuery) -> CardOut:
-    scoped.require(Action.MANAGE)
-    scoped.get(Organization, body.organization_id, "organization")
-    if body.user_id is not None:
-        scoped.get(User, body.user_id, "user")
-    if body.reimbursable_for_organization_id is not None:
-        scoped.get(Organization, body.reimbursable_for_organization_id, "organization")
-    row = tree.issue_organization_card(scoped.db, **body.model_dump(exclude_none=True))
-    return created(scoped, CARDS, row)
+add_create(router, CARDS, CardIn, tree.issue_organization_card, name="create_card",
+           tag="cards", summary="Issue an organization card", refs=(
+               Ref("organization_id", Organization, "organization"),
+               Ref("user_id", User, "user"),
+               Ref("reimbursable_for_organization_id", Organization, "organization")))
 
 
 for _resource in (USERS, CARDS):
@@ -120,18 +113,10 @@ def list_whitelist(scoped: ScopedQuery, page: PageDep, filters: FiltersDep):
     return paginate(scoped.db, query, page, WhitelistOut.model_validate)
 
 
-@router.post("/whitelist-entries", response_model=WhitelistOut, status_code=201,
-             tags=["whitelists"], responses=ERRORS,
-             summary="Whitelist a card at a location or a charging point")
-def create_whitelist(body: WhitelistIn, scoped: ScopedQuery) -> WhitelistOut:
-    scoped.require(Action.MANAGE)
-    scoped.get(ChargingCard, body.card_id, "card")
-    if body.location_id is not None:
-        scoped.get(Location, body.location_id, "location")
-    if body.charging_point_id is not None:
-        scoped.get(ChargingPoint, body.charging_point_id, "charging point")
-    row = tree.whitelist_card(scoped.db, **body.model_dump(exclude_none=True))
-    return created(scoped, WHITELISTS, row)
+add_create(router, WHITELISTS, WhitelistIn, tree.whitelist_card, name="create_whitelist",
+           tag="whitelists", summary="Whitelist a card at a location or a charging point",
+           refs=(Ref("card_id", ChargingCard, "card"), Ref("location_id", Location, "location"),
+                 Ref("charging_point_id", ChargingPoint, "charging point")))
 
 
 @router.delete("/whitelist-entries/{item_id}", status_code=204, tags=["whitelists"],

@@ -1,6 +1,7 @@
 """The read / update / deactivate endpoints every tree resource shares, built
-from a `Resource` description; each resource module adds its own create (the
-tree service's use case) and extras. Reads go through `ScopedQuery`, so a row
+from a `Resource` description; each resource module adds its create (the tree
+service's use case: `add_create` where the body's references are all it checks)
+and extras. Reads go through `ScopedQuery`, so a row
 outside the caller's subtree answers 404; changes are audited."""
 
 # No `from __future__ import annotations`: the endpoints are closures whose body
@@ -126,6 +127,35 @@ def created(scoped, res: Resource, row):
     scoped.db.commit()
     scoped.db.refresh(row)
     return res.out.model_validate(row)
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A create body's field naming another row: the caller must see that row."""
+
+    field: str
+    model: type
+    what: str
+
+
+def add_create(router: APIRouter, res: Resource, body_type: type[BaseModel], make, *,
+               name: str, tag: str, summary: str, refs: tuple[Ref, ...] = (),
+               platform_may: str | None = None) -> None:
+    """POST /<path>: a caller who may manage (with `platform_may`: a platform
+    administrator, "Only the platform may <platform_may>."), and sees every row
+    the body's `refs` name (404 otherwise), adds the row with `make(db, **body)`;
+    audited."""
+
+    @router.post(f"/{res.path}", response_model=res.out, status_code=201, tags=[tag],
+                 responses=ERRORS, summary=summary, name=name)
+    def create(body: body_type, scoped: ScopedQuery):  # type: ignore[valid-type]
+        if platform_may is not None:
+            scoped.require_platform(platform_may)
+        else:
+            scoped.require(Action.MANAGE)
+        for ref in refs:
+            scoped.get_given(ref.model, getattr(body, ref.field), ref.what)
+        return created(scoped, res, make(scoped.db, **body.model_dump(exclude_none=True)))
 
 
 def add_read_update_deactivate(router: APIRouter, res: Resource) -> None:

@@ -5,7 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import ScopedQuery
-from api.routes.resources import ERRORS, Resource, add_read_update_deactivate, created
+from api.routes.resources import (
+    ERRORS,
+    Ref,
+    Resource,
+    add_create,
+    add_read_update_deactivate,
+    created,
+)
 from api.schemas.tree import (
     CustomerIn,
     CustomerOut,
@@ -45,12 +52,8 @@ LOCATIONS = Resource(
 )
 
 
-@router.post("/partners", response_model=PartnerOut, status_code=201, tags=["partners"],
-             responses=ERRORS, summary="Add a partner (platform only)")
-def create_partner(body: PartnerIn, scoped: ScopedQuery) -> PartnerOut:
-    scoped.require_platform("add partners")
-    row = tree.create_partner(scoped.db, **body.model_dump(exclude_none=True))
-    return created(scoped, PARTNERS, row)
+add_create(router, PARTNERS, PartnerIn, tree.create_partner, name="create_partner",
+           tag="partners", summary="Add a partner (platform only)", platform_may="add partners")
 
 
 @router.post("/customers", response_model=CustomerOut, status_code=201, tags=["customers"],
@@ -65,24 +68,18 @@ def create_customer(body: CustomerIn, scoped: ScopedQuery) -> CustomerOut:
         scoped.get(Partner, partner_id, "partner")
     elif scoped.is_platform:
         partner_id = body.partner_id
-        if partner_id is not None:
-            scoped.get(Partner, partner_id, "partner")
+        scoped.get_given(Partner, partner_id, "partner")
     else:
         scoped.require_platform("add customers", admin=False)
     row = tree.create_customer(scoped.db, name=body.name, partner_id=partner_id)
     return created(scoped, CUSTOMERS, row)
 
 
-@router.post("/organizations", response_model=OrganizationOut, status_code=201,
-             tags=["organizations"], responses=ERRORS,
-             summary="Add an organization or a suborganization")
-def create_organization(body: OrganizationIn, scoped: ScopedQuery) -> OrganizationOut:
-    scoped.require(Action.MANAGE)
-    scoped.get(Customer, body.customer_id, "customer")
-    if body.parent_id is not None:
-        scoped.get(Organization, body.parent_id, "organization")
-    row = tree.create_organization(scoped.db, **body.model_dump(exclude_none=True))
-    return created(scoped, ORGANIZATIONS, row)
+add_create(router, ORGANIZATIONS, OrganizationIn, tree.create_organization,
+           name="create_organization", tag="organizations",
+           summary="Add an organization or a suborganization",
+           refs=(Ref("customer_id", Customer, "customer"),
+                 Ref("parent_id", Organization, "organization")))
 
 
 @router.post("/locations", response_model=LocationOut, status_code=201, tags=["locations"],

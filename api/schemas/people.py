@@ -12,7 +12,9 @@ from api.schemas.tree import _examples
 from domain.enums import CardKind, CardStatus, Role
 
 
-class UserOut(Out):
+class UserIdentity(Out):
+    """Who a login is and where in the tree it sits (what /auth/me answers)."""
+
     id: int
     email: str
     name: str
@@ -20,6 +22,9 @@ class UserOut(Out):
     partner_id: int | None
     customer_id: int | None
     organization_id: int | None
+
+
+class UserOut(UserIdentity):
     active: bool
     created_at: datetime
 

@@ -1,21 +1,16 @@
 """Charge-point side of the simulator, per protocol version: the messages a
-simulated charger sends (`Dialect16`, `Dialect201`) and how it answers the
-CSMS's remote actions (`SimCP16`, `SimCP201`, built on the `ocpp` library's
-own ChargePoint classes). Anything that must follow the answer (stop a
-session, send a status, reboot) runs in `@after`, as the library intends."""
+simulated charger sends (`Dialect16`, `Dialect201`), paired in `DIALECTS` with
+how it answers the CSMS's remote actions (simulator/answers.py)."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
 
-from ocpp.routing import after, on
-from ocpp.v16 import ChargePoint as LibCP16
 from ocpp.v16 import call as c16
-from ocpp.v16 import call_result as r16
-from ocpp.v201 import ChargePoint as LibCP201
 from ocpp.v201 import call as c201
-from ocpp.v201 import call_result as r201
+
+from ocpp_ingest.simulator.answers import SimCP16, SimCP201
 
 
 def now_iso() -> str:
@@ -229,122 +224,6 @@ class Dialect201:
 
     def data_transfer(self, vendor_id: str, data: str):
         return c201.DataTransfer(vendor_id=vendor_id, data=data)
-
-
-class SimCP16(LibCP16):
-    """Answers the CSMS's remote actions like a reasonable 1.6 charger."""
-
-    def __init__(self, ocpp_id, connection, *, sim, response_timeout):
-        super().__init__(ocpp_id, connection, response_timeout=response_timeout)
-        self.sim = sim
-
-    @on("RemoteStopTransaction")
-    def on_remote_stop(self, transaction_id, **kwargs):
-        self.sim.received("RemoteStopTransaction", transaction_id=transaction_id)
-        found = self.sim.session_by_transaction(transaction_id) is not None
-        return r16.RemoteStopTransaction(status="Accepted" if found else "Rejected")
-
-    @after("RemoteStopTransaction")
-    async def after_remote_stop(self, transaction_id, **kwargs):
-        await self.sim.end_transaction(transaction_id, "Remote")
-
-    @on("TriggerMessage")
-    def on_trigger(self, requested_message, connector_id=None, **kwargs):
-        self.sim.received(
-            "TriggerMessage", requested_message=requested_message, connector_id=connector_id
-        )
-        ok = requested_message in ("StatusNotification", "Heartbeat", "BootNotification")
-        return r16.TriggerMessage(status="Accepted" if ok else "NotImplemented")
-
-    @after("TriggerMessage")
-    async def after_trigger(self, requested_message, connector_id=None, **kwargs):
-        await self.sim.triggered(requested_message, connector_id)
-
-    @on("ChangeAvailability")
-    def on_change_availability(self, connector_id, type, **kwargs):
-        self.sim.received("ChangeAvailability", connector_id=connector_id, type=type)
-        return r16.ChangeAvailability(
-            status=self.sim.availability_answer(connector_id or None, type == "Operative")
-        )
-
-    @after("ChangeAvailability")
-    async def after_change_availability(self, connector_id, type, **kwargs):
-        await self.sim.set_available(connector_id or None, type == "Operative")
-
-    @on("Reset")
-    def on_reset(self, type, **kwargs):
-        self.sim.received("Reset", type=type)
-        return r16.Reset(status="Accepted")
-
-    @after("Reset")
-    async def after_reset(self, type, **kwargs):
-        await self.sim.reboot("HardReset" if type == "Hard" else "SoftReset")
-
-    @on("UnlockConnector")
-    def on_unlock(self, connector_id, **kwargs):
-        self.sim.received("UnlockConnector", connector_id=connector_id)
-        return r16.UnlockConnector(status="Unlocked")
-
-    @after("UnlockConnector")
-    async def after_unlock(self, connector_id, **kwargs):
-        # OCPP 1.6: a transaction on the connector is stopped first (UnlockCommand).
-        await self.sim.end_connector(connector_id, "UnlockCommand")
-
-
-class SimCP201(LibCP201):
-    """Answers the CSMS's remote actions like a reasonable 2.0.1 charging station."""
-
-    def __init__(self, ocpp_id, connection, *, sim, response_timeout):
-        super().__init__(ocpp_id, connection, response_timeout=response_timeout)
-        self.sim = sim
-
-    @on("RequestStopTransaction")
-    def on_request_stop(self, transaction_id, **kwargs):
-        self.sim.received("RequestStopTransaction", transaction_id=transaction_id)
-        found = self.sim.session_by_transaction(transaction_id) is not None
-        return r201.RequestStopTransaction(status="Accepted" if found else "Rejected")
-
-    @after("RequestStopTransaction")
-    async def after_request_stop(self, transaction_id, **kwargs):
-        await self.sim.end_transaction(transaction_id, "Remote")
-
-    @on("TriggerMessage")
-    def on_trigger(self, requested_message, evse=None, **kwargs):
-        self.sim.received("TriggerMessage", requested_message=requested_message, evse=evse)
-        ok = requested_message in ("StatusNotification", "Heartbeat", "BootNotification")
-        return r201.TriggerMessage(status="Accepted" if ok else "NotImplemented")
-
-    @after("TriggerMessage")
-    async def after_trigger(self, requested_message, evse=None, **kwargs):
-        await self.sim.triggered(requested_message, (evse or {}).get("id"))
-
-    @on("ChangeAvailability")
-    def on_change_availability(self, operational_status, evse=None, **kwargs):
-        self.sim.received("ChangeAvailability", operational_status=operational_status, evse=evse)
-        n = (evse or {}).get("id")
-        return r201.ChangeAvailability(
-            status=self.sim.availability_answer(n, operational_status == "Operative")
-        )
-
-    @after("ChangeAvailability")
-    async def after_change_availability(self, operational_status, evse=None, **kwargs):
-        await self.sim.set_available((evse or {}).get("id"), operational_status == "Operative")
-
-    @on("Reset")
-    def on_reset(self, type, **kwargs):
-        self.sim.received("Reset", type=type)
-        return r201.Reset(status="Accepted")
-
-    @after("Reset")
-    async def after_reset(self, type, **kwargs):
-        await self.sim.reboot("HardReset")
-
-    @on("UnlockConnector")
-    def on_unlock(self, evse_id, connector_id, **kwargs):
-        self.sim.received("UnlockConnector", evse_id=evse_id, connector_id=connector_id)
-        # OCPP 2.0.1 F05: never unlock under an authorized transaction.
-        busy = self.sim.sessions.get(evse_id) is not None
-        return r201.UnlockConnector(status="OngoingAuthorizedTransaction" if busy else "Unlocked")
 
 
 DIALECTS = {"1.6": (Dialect16(), SimCP16), "2.0.1": (Dialect201(), SimCP201)}

@@ -6,8 +6,6 @@ fixtures."""
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -18,6 +16,7 @@ from db.demo import load_demo_data
 from db.models import User
 from db.schema import reset_schema
 from energycloud.settings import Settings
+from tests.helpers import free_port
 
 PASSWORD = "demo"
 SECRET = "test-secret-key-not-the-placeholder"
@@ -34,15 +33,9 @@ LOGINS = {
 }
 
 
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def api_settings(db_url: str, **extra) -> Settings:
     return Settings(
-        database_url=db_url, temporal_address=f"127.0.0.1:{closed_port()}",
+        database_url=db_url, temporal_address=f"127.0.0.1:{free_port()}",
         secret_key=SECRET, **extra,
     )
 

@@ -141,6 +141,18 @@ def _principal(factory, role: str):
         return principal_of(db.scalar(select(User).where(User.email == LOGINS[role])))
 
 
+def _first_row(factory, role: str, path: str, rows, none_found: str):
+    """The model behind `path` and the id of the first of its rows that `rows`
+    (foreign_rows or own_rows) gives for `role`; the test is skipped without one."""
+    model = MODEL_OF_SEGMENT[_segment(path)]
+    who = _principal(factory, role)
+    with factory() as db:
+        ids = [row.id for row in rows(db, who, model)]
+    if not ids:
+        pytest.skip(f"{role} {none_found} {model.__name__}")
+    return model, ids[0]
+
+
 def _count(db, model) -> int:
     return db.scalar(select(func.count()).select_from(model))
 
@@ -151,22 +163,17 @@ def test_objects_outside_the_subtree_answer_404_and_stay_unchanged(
     client, headers, matrix_world, path, method, role
 ):
     factory = matrix_world
-    model = MODEL_OF_SEGMENT[_segment(path)]
-    who = _principal(factory, role)
+    model, target_id = _first_row(factory, role, path, foreign_rows, "sees every")
     with factory() as db:
-        foreign = foreign_rows(db, who, model)
-        if not foreign:
-            pytest.skip(f"{role} sees every {model.__name__}")
-        target = foreign[0]
-        before = audit.snapshot(target)
+        before = audit.snapshot(db.get(model, target_id))
         counts = (_count(db, AuditEntry), _count(db, RemoteCommand))
-    answer = client.request(method.upper(), _fill(path, target.id), headers=headers(role),
+    answer = client.request(method.upper(), _fill(path, target_id), headers=headers(role),
                             json=_example_body(path, method))
 
     assert answer.status_code == 404, answer.text
     assert set(answer.json()["error"]) >= {"code", "message"}
     with factory() as db:
-        assert audit.snapshot(db.get(model, target.id)) == before
+        assert audit.snapshot(db.get(model, target_id)) == before
         assert (_count(db, AuditEntry), _count(db, RemoteCommand)) == counts
 
 
@@ -176,15 +183,8 @@ def test_own_objects_are_found(client, headers, matrix_world, path, method, role
     """The positive control of the matrix: a visible object is not a 404."""
     if method != "get":
         pytest.skip("reads only: changes are covered per resource")
-    factory = matrix_world
-    model = MODEL_OF_SEGMENT[_segment(path)]
-    who = _principal(factory, role)
-    with factory() as db:
-        own = own_rows(db, who, model)
-        if not own:
-            pytest.skip(f"{role} sees no {model.__name__}")
-        target = own[0]
-    answer = client.get(_fill(path, target.id), headers=headers(role))
+    _, target_id = _first_row(matrix_world, role, path, own_rows, "sees no")
+    answer = client.get(_fill(path, target_id), headers=headers(role))
     assert answer.status_code in (200, 422), answer.text  # 422: e.g. a pending point's settings
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -24,6 +26,7 @@ FREE, REIMB, ROAMING, REJ = Category.FREE, Category.REIMBURSED, Category.ROAMING
 
 
 def depot(mode: AccessMode, *whitelist: str) -> PointFacts:
+    """A charger of Acme, the main organization."""
     return PointFacts(
         charging_point_id=10,
         organization_id=ACME,
@@ -35,14 +38,9 @@ def depot(mode: AccessMode, *whitelist: str) -> PointFacts:
 
 
 def home(mode: AccessMode, *whitelist: str) -> PointFacts:
-    return PointFacts(
-        charging_point_id=20,
-        organization_id=JAN,
-        main_organization_id=ACME,
-        organization_is_suborganization=True,
-        access_mode=mode,
-        whitelist=frozenset(whitelist),
-    )
+    """Jan's charger at home: the same main organization, his suborganization."""
+    return replace(depot(mode, *whitelist), charging_point_id=20, organization_id=JAN,
+                   organization_is_suborganization=True)
 
 
 def org_card(uid, org, status=CardStatus.ACTIVE, reimbursable_for=()) -> CardFacts:

@@ -37,6 +37,7 @@ from domain.ledger import (
 )
 from domain.money import vat_cents
 from domain.split import split_session
+from tests.domain.helpers import split_sessions
 
 ACME, JAN, VOLT, SHELL = 1, 2, 7, 9
 S1 = split_session(Category.REIMBURSED, 18_250, 0, Decimal("0.28"), Decimal("0.05"))
@@ -297,14 +298,7 @@ built_entries = st.one_of(
     st.builds(
         session_entry,
         workflow_id=documents,
-        split=st.builds(
-            split_session,
-            category=st.sampled_from(Category),
-            energy_wh=st.integers(0, 500_000),
-            consumer_price_cents=st.integers(0, 50_000),
-            compensation_per_kwh=st.decimals("0", "2", places=4),
-            roaming_fee_per_kwh=st.decimals("0", "0.5", places=4),
-        ),
+        split=split_sessions,
         owner_org_id=ids,
         main_org_id=ids,
         employee_org_id=ids,

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from domain.enums import Category
 from domain.split import SessionSplit, kickback_cents, split_session, subscription_fee_cents
+from tests.domain.helpers import split_sessions
 
 COMPENSATION = Decimal("0.30")  # Acme
 JAN_COMPENSATION = Decimal("0.28")  # Jan's home electricity price
@@ -131,17 +132,7 @@ def test_acme_october_subscriptions_add_up_to_the_invoice():
     assert kickback_cents(sum(lines), Decimal("20")) == 608
 
 
-sessions = st.builds(
-    split_session,
-    category=st.sampled_from(Category),
-    energy_wh=st.integers(0, 500_000),
-    consumer_price_cents=st.integers(0, 50_000),
-    compensation_per_kwh=st.decimals("0", "2", places=4),
-    roaming_fee_per_kwh=st.decimals("0", "0.5", places=4),
-)
-
-
-@given(st.lists(sessions, max_size=30))
+@given(st.lists(split_sessions, max_size=30))
 def test_money_owed_equals_money_distributed_over_any_sessions(splits):
     owed = sum(s.emsp_billed_cents + s.main_org_invoiced_cents for s in splits)
     paid_out = sum(s.owner_compensation_cents + s.employee_payout_cents for s in splits)

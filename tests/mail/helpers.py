@@ -7,7 +7,6 @@ import asyncio
 import email
 import email.policy
 import io
-import socket
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,12 +16,7 @@ from aiosmtpd.controller import Controller
 from pypdf import PdfReader
 
 from mail.config import MailConfig
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.helpers import free_port
 
 
 @dataclass

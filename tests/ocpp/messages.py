@@ -5,12 +5,21 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from ocpp.v16 import call as c16
 from ocpp.v201 import call as c201
 
 VERSIONS = ["1.6", "2.0.1"]
 AHEAD = (datetime.now(UTC) + timedelta(minutes=10)).replace(microsecond=0)
 # Chargers whose 2024 messages these tests send have been in service since then.
 IN_SERVICE = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def start16(ts: str, meter_start: int = 0, *, id_tag: str = "ACCEPTED-1",
+            connector_id: int = 1) -> c16.StartTransaction:
+    """An OCPP 1.6 StartTransaction: by default an accepted card on connector 1."""
+    return c16.StartTransaction(
+        connector_id=connector_id, id_tag=id_tag, meter_start=meter_start, timestamp=ts
+    )
 
 
 def sample16(ts: str, value: str, unit: str = "Wh", measurand=None, context=None) -> dict:

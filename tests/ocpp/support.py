@@ -227,3 +227,22 @@ async def eventually(predicate, timeout: float = 5, interval: float = 0.02):
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError("condition not reached in time")
         await asyncio.sleep(interval)
+
+
+@asynccontextmanager
+async def booted_charger(
+    session_factory,
+    ocpp_id: str,
+    version: str = "1.6",
+    gateway=None,
+    *,
+    in_service_since: datetime | None = None,
+    **overrides,
+):
+    """The usual start of a message test: `ocpp_id` pre-approved, a fresh ingest
+    node (`running_ingest` with `gateway` and the option `overrides`) and that
+    charger connected and booted on it, speaking `version`; yields the charger."""
+    pre_approve(session_factory, ocpp_id, in_service_since=in_service_since)
+    async with running_ingest(session_factory, gateway, **overrides) as server:
+        async with charger(server, ocpp_id, version) as sim:
+            yield sim

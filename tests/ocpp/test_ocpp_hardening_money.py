@@ -17,6 +17,7 @@ from db.models import ChargingPointStatus, Connector, OcppAnomaly, OcppTransacti
 from ocpp_ingest.remote_actions import RemoteActions
 from tests.ocpp.support import (
     RecordingGateway,
+    booted_charger,
     charger,
     eventually,
     pre_approve,
@@ -114,19 +115,17 @@ async def test_a_remote_stop_after_a_refused_start_finds_no_running_transaction(
 
 @pytest.mark.parametrize("version", ["1.6", "2.0.1"])
 async def test_the_stop_of_a_refused_start_is_no_anomaly(session_factory, version):
-    pre_approve(session_factory, "CP-NOISE")
     gateway = RecordingGateway()
-    async with running_ingest(session_factory, gateway) as server:
-        async with charger(server, "CP-NOISE", version) as sim:
-            if version == "1.6":
-                tid = (await sim.call(c16.StartTransaction(
-                    connector_id=1, id_tag="BLOCKED-1", meter_start=0, timestamp=at(-5)
-                ))).transaction_id
-                await sim.call(c16.StopTransaction(
-                    meter_stop=0, timestamp=at(-4), transaction_id=tid, reason="DeAuthorized"))
-            else:
-                await sim.call(event("Started", "tx-b", 0, at(-5), token="BLOCKED-1"))
-                await sim.call(event("Ended", "tx-b", 1, at(-4), stopped_reason="DeAuthorized"))
+    async with booted_charger(session_factory, "CP-NOISE", version, gateway) as sim:
+        if version == "1.6":
+            tid = (await sim.call(c16.StartTransaction(
+                connector_id=1, id_tag="BLOCKED-1", meter_start=0, timestamp=at(-5)
+            ))).transaction_id
+            await sim.call(c16.StopTransaction(
+                meter_stop=0, timestamp=at(-4), transaction_id=tid, reason="DeAuthorized"))
+        else:
+            await sim.call(event("Started", "tx-b", 0, at(-5), token="BLOCKED-1"))
+            await sim.call(event("Ended", "tx-b", 1, at(-4), stopped_reason="DeAuthorized"))
     assert gateway.stops == []
     assert anomalies(session_factory) == []
     (state,) = rows(session_factory, select(OcppTransactionState))
@@ -134,19 +133,17 @@ async def test_the_stop_of_a_refused_start_is_no_anomaly(session_factory, versio
 
 
 async def test_meter_values_for_a_stopped_transaction_are_flagged(session_factory):
-    pre_approve(session_factory, "CP-LATEMV")
-    async with running_ingest(session_factory) as server:
-        async with charger(server, "CP-LATEMV", "1.6") as sim:
-            tid = (await sim.call(c16.StartTransaction(
-                connector_id=1, id_tag="ACCEPTED-1", meter_start=0, timestamp=at(-30)
-            ))).transaction_id
-            await sim.call(c16.MeterValues(connector_id=1, transaction_id=tid, meter_value=[
-                {"timestamp": at(-25), "sampled_value": [{"value": "400"}]}]))
-            assert anomalies(session_factory, "meter_values_after_stop") == []
-            await sim.call(c16.StopTransaction(meter_stop=900, timestamp=at(-20),
-                                               transaction_id=tid))
-            await sim.call(c16.MeterValues(connector_id=1, transaction_id=tid, meter_value=[
-                {"timestamp": at(-10), "sampled_value": [{"value": "950"}]}]))
+    async with booted_charger(session_factory, "CP-LATEMV", "1.6") as sim:
+        tid = (await sim.call(c16.StartTransaction(
+            connector_id=1, id_tag="ACCEPTED-1", meter_start=0, timestamp=at(-30)
+        ))).transaction_id
+        await sim.call(c16.MeterValues(connector_id=1, transaction_id=tid, meter_value=[
+            {"timestamp": at(-25), "sampled_value": [{"value": "400"}]}]))
+        assert anomalies(session_factory, "meter_values_after_stop") == []
+        await sim.call(c16.StopTransaction(meter_stop=900, timestamp=at(-20),
+                                           transaction_id=tid))
+        await sim.call(c16.MeterValues(connector_id=1, transaction_id=tid, meter_value=[
+            {"timestamp": at(-10), "sampled_value": [{"value": "950"}]}]))
     (flag,) = anomalies(session_factory, "meter_values_after_stop")
     assert flag.transaction_id == str(tid) and flag.detail["readings"] == 1
 
@@ -204,16 +201,14 @@ async def test_a_negative_connector_id_is_a_call_error_not_the_charging_points_s
 async def test_an_impossible_start_time_is_replaced_by_the_receive_time_and_flagged(
     session_factory, timestamp
 ):
-    pre_approve(session_factory, "CP-CLOCK")
     gateway = RecordingGateway()
-    async with running_ingest(session_factory, gateway) as server:
-        async with charger(server, "CP-CLOCK", "1.6") as sim:
-            before = datetime.now(UTC)
-            first = await sim.call(c16.StartTransaction(
-                connector_id=1, id_tag="ACCEPTED-1", meter_start=0, timestamp=timestamp))
-            retried = await sim.call(c16.StartTransaction(  # the same start, again
-                connector_id=1, id_tag="ACCEPTED-1", meter_start=0, timestamp=timestamp))
-            after = datetime.now(UTC)
+    async with booted_charger(session_factory, "CP-CLOCK", "1.6", gateway) as sim:
+        before = datetime.now(UTC)
+        first = await sim.call(c16.StartTransaction(
+            connector_id=1, id_tag="ACCEPTED-1", meter_start=0, timestamp=timestamp))
+        retried = await sim.call(c16.StartTransaction(  # the same start, again
+            connector_id=1, id_tag="ACCEPTED-1", meter_start=0, timestamp=timestamp))
+        after = datetime.now(UTC)
     assert first.transaction_id == retried.transaction_id
     (start,) = gateway.starts
     assert before - timedelta(seconds=1) <= datetime.fromisoformat(start.started_at) <= after
@@ -247,19 +242,17 @@ async def test_every_frame_that_arrived_is_processed_when_the_answer_cannot_be_s
 
 
 async def test_a_reused_transaction_id_is_a_new_flagged_session_not_a_retry(session_factory):
-    pre_approve(session_factory, "CP-REUSE")
     gateway = RecordingGateway()
-    async with running_ingest(session_factory, gateway) as server:
-        async with charger(server, "CP-REUSE", "2.0.1") as sim:
-            await sim.call(event("Started", "1", 0, at(-60), token="ACCEPTED-1", meter_wh=0))
-            await sim.call(event("Ended", "1", 1, at(-50), meter_wh=1000))
-            # The charger's counter was reset: transaction "1" again, later.
-            answer = await sim.call(event("Started", "1", 0, at(-20), token="ACCEPTED-1",
-                                          meter_wh=1000))
-            assert answer.id_token_info == {"status": "Accepted"}
-            await sim.call(event("Ended", "1", 1, at(-10), meter_wh=4000))
-            # A late retry of the first Started is still the first transaction's.
-            await sim.call(event("Started", "1", 0, at(-60), token="ACCEPTED-1", meter_wh=0))
+    async with booted_charger(session_factory, "CP-REUSE", "2.0.1", gateway) as sim:
+        await sim.call(event("Started", "1", 0, at(-60), token="ACCEPTED-1", meter_wh=0))
+        await sim.call(event("Ended", "1", 1, at(-50), meter_wh=1000))
+        # The charger's counter was reset: transaction "1" again, later.
+        answer = await sim.call(event("Started", "1", 0, at(-20), token="ACCEPTED-1",
+                                      meter_wh=1000))
+        assert answer.id_token_info == {"status": "Accepted"}
+        await sim.call(event("Ended", "1", 1, at(-10), meter_wh=4000))
+        # A late retry of the first Started is still the first transaction's.
+        await sim.call(event("Started", "1", 0, at(-60), token="ACCEPTED-1", meter_wh=0))
     first, second = gateway.starts
     assert first.workflow_id != second.workflow_id
     assert (first.flags, second.flags) == ((), ("transaction_id_reused",))
@@ -272,27 +265,25 @@ async def test_a_reused_transaction_id_is_a_new_flagged_session_not_a_retry(sess
 
 
 async def test_ended_before_started_starts_and_stops_a_flagged_session(session_factory):
-    pre_approve(session_factory, "CP-ENDFIRST")
     gateway = RecordingGateway()
-    async with running_ingest(session_factory, gateway) as server:
-        async with charger(server, "CP-ENDFIRST", "2.0.1") as sim:
-            ended = await sim.call(c201.TransactionEvent(
-                event_type="Ended", timestamp=at(-10), trigger_reason="EVDeparted", seq_no=3,
-                transaction_info={"transaction_id": "late-1", "stopped_reason": "EVDisconnected"},
-                evse={"id": 1, "connector_id": 1},
-                id_token={"id_token": "ACCEPTED-1", "type": "ISO14443"},
-                meter_value=[
-                    {"timestamp": at(-70), "sampled_value": [{
-                        "value": 10_000, "context": "Transaction.Begin",
-                        "unit_of_measure": {"unit": "Wh"}}]},
-                    {"timestamp": at(-10), "sampled_value": [{
-                        "value": 14_000, "context": "Transaction.End",
-                        "unit_of_measure": {"unit": "Wh"}}]},
-                ]))
-            assert ended.id_token_info == {"status": "Accepted"}
-            # The Started arrives after all (out of order): same session, same answer.
-            late = await sim.call(event("Started", "late-1", 0, at(-70), token="ACCEPTED-1"))
-            assert late.id_token_info == {"status": "Accepted"}
+    async with booted_charger(session_factory, "CP-ENDFIRST", "2.0.1", gateway) as sim:
+        ended = await sim.call(c201.TransactionEvent(
+            event_type="Ended", timestamp=at(-10), trigger_reason="EVDeparted", seq_no=3,
+            transaction_info={"transaction_id": "late-1", "stopped_reason": "EVDisconnected"},
+            evse={"id": 1, "connector_id": 1},
+            id_token={"id_token": "ACCEPTED-1", "type": "ISO14443"},
+            meter_value=[
+                {"timestamp": at(-70), "sampled_value": [{
+                    "value": 10_000, "context": "Transaction.Begin",
+                    "unit_of_measure": {"unit": "Wh"}}]},
+                {"timestamp": at(-10), "sampled_value": [{
+                    "value": 14_000, "context": "Transaction.End",
+                    "unit_of_measure": {"unit": "Wh"}}]},
+            ]))
+        assert ended.id_token_info == {"status": "Accepted"}
+        # The Started arrives after all (out of order): same session, same answer.
+        late = await sim.call(event("Started", "late-1", 0, at(-70), token="ACCEPTED-1"))
+        assert late.id_token_info == {"status": "Accepted"}
     (start,) = gateway.starts
     assert (start.meter_start_wh, start.flags) == (10_000, ("ended_before_started",))
     assert datetime.fromisoformat(start.started_at) == datetime.fromisoformat(
@@ -306,23 +297,21 @@ async def test_ended_before_started_starts_and_stops_a_flagged_session(session_f
 async def test_an_ended_first_with_an_impossible_begin_reading_starts_at_the_end(
     session_factory,
 ):
-    pre_approve(session_factory, "CP-ENDCLOCK")
     gateway = RecordingGateway()
-    async with running_ingest(session_factory, gateway) as server:
-        async with charger(server, "CP-ENDCLOCK", "2.0.1") as sim:
-            await sim.call(c201.TransactionEvent(
-                event_type="Ended", timestamp=at(-1), trigger_reason="EVDeparted", seq_no=2,
-                transaction_info={"transaction_id": "clock-1"},
-                evse={"id": 1, "connector_id": 1},
-                id_token={"id_token": "ACCEPTED-1", "type": "ISO14443"},
-                meter_value=[
-                    {"timestamp": "1970-01-01T00:00:00Z", "sampled_value": [{
-                        "value": 0, "context": "Transaction.Begin",
-                        "unit_of_measure": {"unit": "Wh"}}]},
-                    {"timestamp": at(-1), "sampled_value": [{
-                        "value": 500, "context": "Transaction.End",
-                        "unit_of_measure": {"unit": "Wh"}}]},
-                ]))
+    async with booted_charger(session_factory, "CP-ENDCLOCK", "2.0.1", gateway) as sim:
+        await sim.call(c201.TransactionEvent(
+            event_type="Ended", timestamp=at(-1), trigger_reason="EVDeparted", seq_no=2,
+            transaction_info={"transaction_id": "clock-1"},
+            evse={"id": 1, "connector_id": 1},
+            id_token={"id_token": "ACCEPTED-1", "type": "ISO14443"},
+            meter_value=[
+                {"timestamp": "1970-01-01T00:00:00Z", "sampled_value": [{
+                    "value": 0, "context": "Transaction.Begin",
+                    "unit_of_measure": {"unit": "Wh"}}]},
+                {"timestamp": at(-1), "sampled_value": [{
+                    "value": 500, "context": "Transaction.End",
+                    "unit_of_measure": {"unit": "Wh"}}]},
+            ]))
     (start,) = gateway.starts
     assert start.started_at == gateway.stops[0].stopped_at  # not 1970
     assert start.flags == ("ended_before_started", "start_time_replaced")

@@ -20,9 +20,10 @@ from db.models import (
     OcppTransaction,
     OcppTransactionState,
 )
-from tests.ocpp.messages import AHEAD, VERSIONS, sample16, sample201, tx_event
+from tests.ocpp.messages import AHEAD, VERSIONS, sample16, sample201, start16, tx_event
 from tests.ocpp.support import (
     RecordingGateway,
+    booted_charger,
     charger,
     eventually,
     pre_approve,
@@ -85,14 +86,12 @@ async def test_status_notifications_keep_connector_status_current_with_history(
 
 @pytest.mark.parametrize("version", VERSIONS)
 async def test_authorize_passes_the_gateways_answer_through(session_factory, version):
-    pre_approve(session_factory, "CP-AUTHZ")
     gateway = RecordingGateway()
-    async with running_ingest(session_factory, gateway) as server:
-        async with charger(server, "CP-AUTHZ", version) as sim:
-            assert await sim.authorize("ACCEPTED-1") == "Accepted"
-            assert await sim.authorize("BLOCKED-1") == "Blocked"
-            assert await sim.authorize("EXPIRED-1") == "Expired"
-            assert await sim.authorize("NEVER-SEEN") == "Invalid"
+    async with booted_charger(session_factory, "CP-AUTHZ", version, gateway) as sim:
+        assert await sim.authorize("ACCEPTED-1") == "Accepted"
+        assert await sim.authorize("BLOCKED-1") == "Blocked"
+        assert await sim.authorize("EXPIRED-1") == "Expired"
+        assert await sim.authorize("NEVER-SEEN") == "Invalid"
     assert gateway.authorizations == [
         ("CP-AUTHZ", t) for t in ("ACCEPTED-1", "BLOCKED-1", "EXPIRED-1", "NEVER-SEEN")
     ]
@@ -139,11 +138,9 @@ async def test_a_session_reaches_the_gateway_and_its_meter_values_the_database(
 
 @pytest.mark.parametrize("version", VERSIONS)
 async def test_a_blocked_card_gets_blocked_and_the_charger_stops(session_factory, version):
-    pre_approve(session_factory, "CP-BLOCK")
     gateway = RecordingGateway()
-    async with running_ingest(session_factory, gateway) as server:
-        async with charger(server, "CP-BLOCK", version) as sim:
-            session = await sim.start_session(1, "BLOCKED-1")
+    async with booted_charger(session_factory, "CP-BLOCK", version, gateway) as sim:
+        session = await sim.start_session(1, "BLOCKED-1")
     assert session.status == "Blocked"
     assert [s.id_tag for s in gateway.starts] == ["BLOCKED-1"]
     # The refusing workflow has finished: the charger's stop is recorded, not
@@ -216,21 +213,12 @@ async def test_meter_units_kwh_kw_and_multipliers_become_wh_and_w(session_factor
 async def test_duplicate_start_transaction_gets_the_same_transaction_id(session_factory):
     pre_approve(session_factory, "CP-DUP")
     gateway = RecordingGateway()
-    start = c16.StartTransaction(
-        connector_id=1, id_tag="ACCEPTED-1", meter_start=500, timestamp="2024-05-01T08:00:00Z"
-    )
+    start = start16("2024-05-01T08:00:00Z", 500)
     async with running_ingest(session_factory, gateway) as server:
         async with charger(server, "CP-DUP", "1.6") as sim:
             first = await sim.call(start)
             retried = await sim.call(start)  # the first answer was "lost"
-            other = await sim.call(
-                c16.StartTransaction(
-                    connector_id=2,
-                    id_tag="ACCEPTED-1",
-                    meter_start=0,
-                    timestamp="2024-05-01T08:00:00Z",
-                )
-            )
+            other = await sim.call(start16("2024-05-01T08:00:00Z", connector_id=2))
     assert first.transaction_id == retried.transaction_id != other.transaction_id
     assert first.id_tag_info == retried.id_tag_info == {"status": "Accepted"}
     txs = rows(session_factory, select(OcppTransaction).order_by(OcppTransaction.id))
@@ -246,40 +234,29 @@ async def test_duplicate_start_transaction_gets_the_same_transaction_id(session_
 async def test_a_retried_stop_tells_the_gateway_once_and_stores_nothing_twice(
     session_factory, version
 ):
-    pre_approve(session_factory, "CP-RESTOP")
     gateway = RecordingGateway()
-    async with running_ingest(session_factory, gateway) as server:
-        async with charger(server, "CP-RESTOP", version) as sim:
-            if version == "1.6":
-                tid = (
-                    await sim.call(
-                        c16.StartTransaction(
-                            connector_id=1,
-                            id_tag="ACCEPTED-1",
-                            meter_start=0,
-                            timestamp="2024-05-01T08:00:00Z",
-                        )
-                    )
-                ).transaction_id
-                stop = c16.StopTransaction(
-                    meter_stop=700,
-                    timestamp="2024-05-01T09:00:00Z",
-                    transaction_id=tid,
-                    transaction_data=[sample16("2024-05-01T09:00:00Z", "700")],
-                )
-            else:
-                await sim.call(
-                    tx_event("Started", "tx-r", 0, "2024-05-01T08:00:00Z", token="ACCEPTED-1")
-                )
-                stop = tx_event(
-                    "Ended",
-                    "tx-r",
-                    1,
-                    "2024-05-01T09:00:00Z",
-                    meter=[sample201("2024-05-01T09:00:00Z", 700)],
-                )
-            await sim.call(stop)
-            await sim.call(stop)
+    async with booted_charger(session_factory, "CP-RESTOP", version, gateway) as sim:
+        if version == "1.6":
+            tid = (await sim.call(start16("2024-05-01T08:00:00Z"))).transaction_id
+            stop = c16.StopTransaction(
+                meter_stop=700,
+                timestamp="2024-05-01T09:00:00Z",
+                transaction_id=tid,
+                transaction_data=[sample16("2024-05-01T09:00:00Z", "700")],
+            )
+        else:
+            await sim.call(
+                tx_event("Started", "tx-r", 0, "2024-05-01T08:00:00Z", token="ACCEPTED-1")
+            )
+            stop = tx_event(
+                "Ended",
+                "tx-r",
+                1,
+                "2024-05-01T09:00:00Z",
+                meter=[sample201("2024-05-01T09:00:00Z", 700)],
+            )
+        await sim.call(stop)
+        await sim.call(stop)
     assert [s.meter_stop_wh for s in gateway.stops] == [700]
     assert len(rows(session_factory, select(MeterValue))) == 1
 

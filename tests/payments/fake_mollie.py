@@ -148,6 +148,14 @@ class FakeMollie:
             self.idempotent[(request.url.path, key)] = (status, body)
         return JSONResponse(body, status, media_type=HAL)
 
+    @staticmethod
+    def _known(request: Request, param: str, store: dict, what: str) -> str:
+        """The id in the URL's `param` when `store` holds it; Mollie's 404 otherwise."""
+        key = request.path_params[param]
+        if key not in store:
+            raise MollieError(404, f"No {what} exists with token {key}.")
+        return key
+
     def _link(self, path: str) -> dict:
         return {"href": f"{self.base_url}{path}", "type": HAL}
 
@@ -170,17 +178,13 @@ class FakeMollie:
 
     async def _customer(self, request: Request):
         def get(request, data):
-            cid = request.path_params["cid"]
-            if cid not in self.customers:
-                raise MollieError(404, f"No customer exists with token {cid}.")
+            cid = self._known(request, "cid", self.customers, "customer")
             return 200, self._customer_body(cid)
         return await self._handle(request, get)
 
     async def _mandates(self, request: Request):
         def get(request, data):
-            cid = request.path_params["cid"]
-            if cid not in self.customers:
-                raise MollieError(404, f"No customer exists with token {cid}.")
+            cid = self._known(request, "cid", self.customers, "customer")
             return 200, self._list(request, "mandates", self.mandates.get(cid, []))
         return await self._handle(request, get)
 
@@ -233,17 +237,13 @@ class FakeMollie:
 
     async def _payment(self, request: Request):
         def get(request, data):
-            pid = request.path_params["pid"]
-            if pid not in self.payments:
-                raise MollieError(404, f"No payment exists with token {pid}.")
+            pid = self._known(request, "pid", self.payments, "payment")
             return 200, self._payment_body(pid)
         return await self._handle(request, get)
 
     async def _refunds(self, request: Request):
         def handle(request, data):
-            pid = request.path_params["pid"]
-            if pid not in self.payments:
-                raise MollieError(404, f"No payment exists with token {pid}.")
+            pid = self._known(request, "pid", self.payments, "payment")
             if request.method == "GET":
                 return 200, self._list(request, "refunds", self.refunds.get(pid, []))
             p = self.payments[pid]
@@ -262,9 +262,7 @@ class FakeMollie:
 
     async def _chargebacks(self, request: Request):
         def get(request, data):
-            pid = request.path_params["pid"]
-            if pid not in self.payments:
-                raise MollieError(404, f"No payment exists with token {pid}.")
+            pid = self._known(request, "pid", self.payments, "payment")
             return 200, self._list(request, "chargebacks", self.chargebacks.get(pid, []))
         return await self._handle(request, get)
 

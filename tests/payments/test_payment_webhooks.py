@@ -22,7 +22,7 @@ from db.models.payments import InvoiceCollection
 from domain.ledger import build_entry
 from energycloud.settings import Settings
 from tests.payments.fake_mollie import FakeMollie, RunningFake
-from tests.payments.helpers import balances, open_collection, provider_for
+from tests.payments.helpers import balances, open_collection, progress_until, provider_for
 from workflows.invoice_collection import InvoiceCollectionWorkflow
 from workflows.registry import all_activities, all_workflows
 
@@ -53,15 +53,6 @@ def _world(factory, number: str, cents: int) -> None:
             ("receivable:org:1", cents), ("revenue:subscriptions", -cents)]), occurred_at=utcnow())
 
 
-async def _until(handle, predicate, timeout_s: float = 30):
-    for _ in range(int(timeout_s * 10)):
-        progress = await handle.query(InvoiceCollectionWorkflow.progress)
-        if predicate(progress):
-            return progress
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"the collection did not get there: {progress}")
-
-
 async def _run(temporal_client, session_factory, task_queue, fake, number, cents, script):
     provider = provider_for(fake, timeout_s=0.5)
     app = create_app(Settings(database_url="sqlite://"), session_factory=session_factory)
@@ -90,7 +81,7 @@ async def test_a_paid_payment_posts_once_however_often_the_webhook_comes(
     _world(session_factory, "INV-2026-000101", 4861)
 
     async def script(handle, webhook):
-        progress = await _until(handle, lambda p: p["payment"].startswith("tr_"))
+        progress = await progress_until(handle, lambda p: p["payment"].startswith("tr_"))
         pid = progress["payment"]
         unknown = await webhook("tr_neverheardof")
         assert unknown.status_code == 200 and unknown.json()["handled"] is False
@@ -116,7 +107,7 @@ async def test_a_charged_back_debit_is_retried_reminded_and_flagged(
     _world(session_factory, "INV-2026-000102", 4861)
 
     async def script(handle, webhook):
-        pid = (await _until(handle, lambda p: p["payment"].startswith("tr_")))["payment"]
+        pid = (await progress_until(handle, lambda p: p["payment"].startswith("tr_")))["payment"]
         fake.set_status(pid, "paid")
         assert (await webhook(pid)).json()["status"] == "paid"
         fake.chargeback(pid)
@@ -127,7 +118,7 @@ async def test_a_charged_back_debit_is_retried_reminded_and_flagged(
         assert (await webhook(pid)).json() == {"handled": True, "status": "charged_back",
                                                "entries": 1}
         # Dunning: a recurring retry on the mandate the first payment created.
-        retry = await _until(handle, lambda p: p["attempts"] == 2 and p["payment"] != pid)
+        retry = await progress_until(handle, lambda p: p["attempts"] == 2 and p["payment"] != pid)
         assert (await webhook(pid)).json()["entries"] == 0  # the old one, late and again
         fake.set_status(retry["payment"], "failed")
         assert (await webhook(retry["payment"])).json()["status"] == "failed"

@@ -20,7 +20,7 @@ from domain.ledger import build_entry
 from energycloud.collections import signal_statement, start_collections
 from settlement.payments.sepa_files import SepaFilesProvider
 from tests.payments.camt_builder import Booked, camt053, from_payment_file
-from tests.payments.helpers import balances, open_collection
+from tests.payments.helpers import balances, open_collection, progress_until
 from workflows.invoice_collection import InvoiceCollectionWorkflow
 from workflows.registry import all_activities, all_workflows
 
@@ -29,15 +29,6 @@ FAST = DunningConfig(retry_after_s=1, retries=1, reminder_after_s=30, reminders=
                      chargeback_window_s=2, activity_timeout_s=20)
 NUMBER = "INV-2026-000301"
 IBAN = "NL91ABNA0417164300"
-
-
-async def _until(handle, predicate, timeout_s: float = 30):
-    for _ in range(int(timeout_s * 10)):
-        progress = await handle.query(InvoiceCollectionWorkflow.progress)
-        if predicate(progress):
-            return progress
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"the collection did not get there: {progress}")
 
 
 async def test_a_returned_direct_debit_is_collected_again_after_the_policys_wait(
@@ -61,14 +52,14 @@ async def test_a_returned_direct_debit_is_collected_again_after_the_policys_wait
                                            task_queue=task_queue, config=FAST) == []
             handle = temporal_client.get_workflow_handle_for(
                 InvoiceCollectionWorkflow.run, collection_workflow_id(NUMBER))
-            await _until(handle, lambda p: p["payment"] == f"{NUMBER}/1")
+            await progress_until(handle, lambda p: p["payment"] == f"{NUMBER}/1")
 
             debit = Booked("DD-1", 4188, NUMBER, f"2026-10 {NUMBER}", "Acme Logistics B.V.")
             back = Booked("RT-1", -4188, NUMBER, f"2026-10 {NUMBER}", "Acme Logistics B.V.",
                           "MD06")
             first = provider.import_statement(camt053("S-1", IBAN, [debit, back]))
             assert await signal_statement(temporal_client, session_factory, first) == 1
-            await _until(handle, lambda p: p["payment"] == f"{NUMBER}/2")
+            await progress_until(handle, lambda p: p["payment"] == f"{NUMBER}/2")
             retry_file = tmp_path / f"collection-{NUMBER}-attempt-2-pain.008.xml"
             again, = from_payment_file(retry_file.read_bytes(), prefix="DD2")
             second = provider.import_statement(camt053("S-2", IBAN, [again]))

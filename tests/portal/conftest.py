@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import socket
 import uuid
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from ocpp_ingest.options import IngestOptions
 from ocpp_ingest.remote_actions import RemoteActions
 from ocpp_ingest.server import IngestServer
 from ocpp_ingest.simulator import SimulatedCharger
+from tests.helpers import free_port
 from tests.workflows.helpers import offset_transaction_ids, session_worker
 
 CHROMIUM = "/usr/bin/chromium"
@@ -43,12 +43,6 @@ PASSWORD = "demo"
 SECRET = "portal-test-secret-not-the-placeholder"
 
 pytestmark = pytest.mark.temporal
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass

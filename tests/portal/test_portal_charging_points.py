@@ -60,13 +60,18 @@ async def test_partner_navigates_the_tree_to_a_charging_point_and_sees_where_set
     assert "Not found" in await page.inner_text("h1")
 
 
+async def _watch_point(page, platform, ocpp_id: str, login: str) -> None:
+    """Log in as `login` and open the charger's page, marked so that a test can
+    tell it was never reloaded (`window.notReloaded`)."""
+    await log_in(page, login)
+    await page.goto(f"/charging-points/{point_id(platform, ocpp_id)}")
+    await page.evaluate("window.notReloaded = true")
+
+
 async def test_remote_actions_reach_the_simulated_charger_and_show_their_outcome(
     platform, page, shoot
 ):
-    cp_id = point_id(platform, "ACME-DEPOT-01")
-    await log_in(page, "support@voltpartners.example")
-    await page.goto(f"/charging-points/{cp_id}")
-    await page.evaluate("window.notReloaded = true")
+    await _watch_point(page, platform, "ACME-DEPOT-01", "support@voltpartners.example")
     async with platform.charger("ACME-DEPOT-01") as charger:
         # The page learns that the charger came online without a reload.
         await page.wait_for_selector("[data-live=online]:text-is('Online')")
@@ -113,10 +118,7 @@ async def test_an_employee_cannot_see_or_act_on_the_company_depot(platform, page
 async def test_a_live_sessions_energy_and_cost_rise_on_the_page_without_reloading(
     platform, page, shoot
 ):
-    cp_id = point_id(platform, "ACME-DEPOT-01")
-    await log_in(page, "admin@acme.example")
-    await page.goto(f"/charging-points/{cp_id}")
-    await page.evaluate("window.notReloaded = true")
+    await _watch_point(page, platform, "ACME-DEPOT-01", "admin@acme.example")
     async with platform.charger("ACME-DEPOT-01", energy_rate_w=0) as charger:
         charger.meters[1] = 2_000_000
         session = await charger.start_session(1, ROAMING_TOKEN)

@@ -86,16 +86,21 @@ async def test_partner_onboards_a_customer_with_a_location_and_a_charging_point(
     await shoot(page, "audit-log")
 
 
+async def _claim(page, ocpp_id: str, password: str) -> None:
+    """Send the onboarding form's claim of a connected charger at Depot Noord."""
+    await page.goto("/onboard/charging-point")
+    await page.check("input[name=mode][value=claim]")
+    await page.select_option("#f-location_id", label="Depot Noord")
+    await page.fill("#f-ocpp_id", ocpp_id)
+    await page.fill("#f-password", password)
+    await page.click("form.onboard-form button[type=submit]")
+
+
 async def test_a_connected_charger_is_claimed_with_its_password(platform, page):
     async with platform.charger("CLAIM-ME-01", password="claim-secret", boot=False) as sim:
         assert await sim.boot() == "Pending"  # unknown: held as pending until claimed
         await log_in(page, "admin@acme.example")
-        await page.goto("/onboard/charging-point")
-        await page.check("input[name=mode][value=claim]")
-        await page.select_option("#f-location_id", label="Depot Noord")
-        await page.fill("#f-ocpp_id", "CLAIM-ME-01")
-        await page.fill("#f-password", "claim-secret")
-        await page.click("form.onboard-form button[type=submit]")
+        await _claim(page, "CLAIM-ME-01", "claim-secret")
         await page.wait_for_url(re.compile(r".*/charging-points/\d+$"))
         assert "Onboarded" in await page.inner_text("main")
         assert await sim.boot_until_accepted(timeout_s=15) == "Accepted"
@@ -104,12 +109,7 @@ async def test_a_connected_charger_is_claimed_with_its_password(platform, page):
         assert cp.state != ChargingPointState.PENDING and cp.location_id is not None
 
     # A charger that is not connected cannot be claimed: the sentence says what to do.
-    await page.goto("/onboard/charging-point")
-    await page.check("input[name=mode][value=claim]")
-    await page.select_option("#f-location_id", label="Depot Noord")
-    await page.fill("#f-ocpp_id", "NOT-CONNECTED-9")
-    await page.fill("#f-password", "whatever-secret")
-    await page.click("form.onboard-form button[type=submit]")
+    await _claim(page, "NOT-CONNECTED-9", "whatever-secret")
     assert "is not connected" in await page.inner_text(".notice.bad")
     assert await page.input_value("#f-ocpp_id") == "NOT-CONNECTED-9"  # the form keeps it
 

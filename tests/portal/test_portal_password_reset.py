@@ -22,8 +22,9 @@ from db.demo import load_demo_data
 from db.schema import reset_schema
 from domain.enums import Role
 from energycloud.settings import Settings
+from tests.helpers import free_port
 from tests.mail.helpers import smtp_sink, text_body
-from tests.portal.conftest import PASSWORD, SECRET, free_port, log_in
+from tests.portal.conftest import PASSWORD, SECRET, log_in
 
 NEW_PASSWORD = "a-brand-new-passphrase"
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
-from activities.settlement_messages import STEPS, SettlementProgress
+from activities.settlement_messages import STEPS, Approval, Rejection, SettlementProgress
 from workflows.monthly_settlement import MonthlySettlementWorkflow
 
 ORDER = (*STEPS, "awaiting_approval", "payouts_released", "settled")
@@ -28,3 +29,14 @@ async def wait_for_step(
             return progress
         await asyncio.sleep(0.2)
     raise AssertionError(f"settlement did not reach {step} within {timeout_s} s: {progress}")
+
+
+async def reject_then_approve(handle, reason: str, *, by: str = "finance@energycloud.example"):
+    """Finance sends the period back with `reason`; the second run must come out
+    unblocked, finance approves it; the workflow's result."""
+    await handle.signal(MonthlySettlementWorkflow.reject, Rejection(by, reason))
+    progress = await wait_for_step(handle, "awaiting_approval", run=2)
+    assert progress.blocked is None, progress.blocked
+    await handle.signal(MonthlySettlementWorkflow.approve,
+                        Approval(by, datetime.now(UTC).isoformat()))
+    return await asyncio.wait_for(handle.result(), timeout=60)

@@ -14,14 +14,14 @@ import pytest
 from sqlalchemy import func, select, update
 from temporalio.client import WorkflowFailureError
 
-from activities.settlement_messages import Approval, Rejection, SettlementConfig, SettlementInput
+from activities.settlement_messages import Approval, SettlementConfig, SettlementInput
 from db.base import transaction
 from db.demo import load_demo_data
 from db.models import ChargingPoint, IssuedDocumentRow, JournalEntryRow, LedgerPosting, Organization
 from db.settlement_periods import reconcile_period
 from energycloud.demo_october import drive_october_sessions
 from tests.db.helpers import without_guards
-from tests.settlement.helpers import wait_for_step
+from tests.settlement.helpers import reject_then_approve, wait_for_step
 from tests.workflows.helpers import session_worker, start_worker
 from workflows.monthly_settlement import MonthlySettlementLauncher, MonthlySettlementWorkflow
 from workflows.settlement_schedule import ensure_settlement_schedule
@@ -108,13 +108,7 @@ async def test_an_invalid_iban_blocks_approval_until_corrected_and_rerun(
         with transaction(session_factory) as s:
             s.execute(update(Organization).where(Organization.name == "Jan de Vries")
                       .values(iban="NL66ASNB0707070707"))
-        await handle.signal(MonthlySettlementWorkflow.reject,
-                            Rejection("finance@energycloud.example", "Jan's IBAN corrected"))
-        progress = await wait_for_step(handle, "awaiting_approval", run=2)
-        assert progress.blocked is None, progress.blocked
-        await handle.signal(MonthlySettlementWorkflow.approve,
-                            Approval("finance@energycloud.example", datetime.now(UTC).isoformat()))
-        result = await asyncio.wait_for(handle.result(), timeout=60)
+        result = await reject_then_approve(handle, "Jan's IBAN corrected")
     assert (result.state, result.runs, len(result.documents)) == ("settled", 2, 5)
 
 
@@ -134,13 +128,7 @@ async def test_a_rejection_after_a_correction_issues_credit_notes_in_a_new_run(
         with transaction(session_factory) as s:
             s.execute(update(ChargingPoint).where(ChargingPoint.ocpp_id == "ACME-HOME-001")
                       .values(first_connected_at=datetime(2026, 10, 18, 7, tzinfo=UTC)))
-        await handle.signal(MonthlySettlementWorkflow.reject,
-                            Rejection("finance@energycloud.example", "ACME-HOME-001 from 18 Oct"))
-        progress = await wait_for_step(handle, "awaiting_approval", run=2)
-        assert progress.blocked is None, progress.blocked
-        await handle.signal(MonthlySettlementWorkflow.approve,
-                            Approval("finance@energycloud.example", datetime.now(UTC).isoformat()))
-        result = await asyncio.wait_for(handle.result(), timeout=60)
+        result = await reject_then_approve(handle, "ACME-HOME-001 from 18 Oct")
     notes = [(d.number, d.corrects_number, d.total_cents) for d in result.documents
              if d.kind == "credit_note"]
     assert notes == [("CN-2026-000001", "INV-2026-000001", -218),

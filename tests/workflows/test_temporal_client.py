@@ -5,18 +5,12 @@ and tries once when told not to wait."""
 from __future__ import annotations
 
 import asyncio
-import socket
 from datetime import timedelta
 
 import pytest
 
+from tests.helpers import free_port
 from workflows.temporal_client import connect_temporal
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.mark.temporal
@@ -27,7 +21,7 @@ async def test_it_connects_to_a_serving_temporal(temporal_client):
 
 
 async def test_it_retries_until_the_deadline_then_names_the_address():
-    address = f"127.0.0.1:{_free_port()}"
+    address = f"127.0.0.1:{free_port()}"
     loop = asyncio.get_running_loop()
     started = loop.time()
     with pytest.raises(RuntimeError, match=f"Temporal at {address} is unreachable after 2 s"):
@@ -37,7 +31,7 @@ async def test_it_retries_until_the_deadline_then_names_the_address():
 
 
 async def test_without_waiting_it_tries_once():
-    address = f"127.0.0.1:{_free_port()}"
+    address = f"127.0.0.1:{free_port()}"
     loop = asyncio.get_running_loop()
     started = loop.time()
     with pytest.raises(RuntimeError) as caught:

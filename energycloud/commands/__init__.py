@@ -1,0 +1,1 @@
+"""The `energycloud` subcommands, one module per kind; energycloud.cli registers them."""

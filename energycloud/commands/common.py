@@ -1,0 +1,55 @@
+"""What the `energycloud` subcommands share: the settings of this invocation,
+running a sync-or-async call site, leaving a server process, and `--period`."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import os
+import sys
+from typing import NoReturn
+
+import typer
+
+from energycloud.settings import Settings, configure_libraries, get_settings
+
+
+def load_settings() -> Settings:
+    """This invocation's settings, with the libraries configured from them."""
+    settings = get_settings()
+    configure_libraries(settings)
+    return settings
+
+
+def run_to_completion(result) -> object:
+    """Call sites of other packages may be sync or async; run either to completion."""
+    if inspect.isawaitable(result):
+
+        async def _await():
+            return await result
+
+        return asyncio.run(_await())
+    return result
+
+
+def exit_skipping_finalization(code: int) -> NoReturn:
+    """Leave a server process without interpreter finalization, during which the
+    threads of Temporal's Rust bridge can abort CPython ("PyGILState_Release: thread
+    state must be current", temporalio/sdk-python#300) after an otherwise clean stop.
+    Only for the long-running server commands, never called in-process by tests."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def period_option(period: str) -> str:
+    """The `--period` month as YYYY-MM (domain.periods.parse_period); anything
+    else is a usage error naming --period (exit code 2)."""
+    from domain.periods import parse_period
+
+    try:
+        return str(parse_period(period))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--period") from exc
