@@ -1,6 +1,7 @@
 """The `energycloud` command: run the whole platform or one of its processes.
 
 energycloud up            # everything on one machine (SQLite, Temporal dev server)
+energycloud cluster --ingest-nodes 2 --workers 2   # the production shape as processes
 energycloud migrate       # Alembic upgrade head on DATABASE_URL
 energycloud worker | ingest | api     # one process each, for production
 energycloud settle --period 2026-10   # monthly settlement (then: energycloud approve)
@@ -17,6 +18,7 @@ from typing import Annotated
 
 import typer
 
+from energycloud import cluster
 from energycloud.commands import finance, outbox, servers, simulate
 from energycloud.logging import setup_logging
 from energycloud.settings import get_settings
@@ -26,6 +28,7 @@ app = typer.Typer(
     help="Energy Cloud: charge point management, billing and settlement for EV charging.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode="markdown",  # docstrings are reflowed paragraphs, not hard-wrapped lines
     # A traceback with local variables would print settings (secrets) to the terminal.
     pretty_exceptions_show_locals=False,
 )
@@ -54,6 +57,7 @@ def main(
 
 
 app.command()(servers.up)
+app.command("cluster")(cluster.cluster_command)
 app.command()(servers.migrate)
 app.command("demo-data")(servers.demo_data)
 app.command("worker")(servers.worker_command)
@@ -67,9 +71,6 @@ app.command()(finance.approve)
 app.command()(outbox.outbox)
 app.command()(outbox.resend)
 app.command()(simulate.simulate)
-
-
-app.command("cluster")(importlib.import_module("energycloud.cluster").cluster_command)
 
 
 if __name__ == "__main__":

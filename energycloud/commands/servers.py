@@ -91,7 +91,7 @@ def worker_command() -> None:
 
 
 def ingest_command() -> None:
-    """Run an OCPP ingest node: chargers connect to ws://OCPP_HOST:OCPP_PORT/ocpp/<id>."""
+    """Run an OCPP ingest node: chargers connect to ws://OCPP_HOST:OCPP_PORT/ocpp/CHARGER-ID."""
     try:
         server = importlib.import_module("ocpp_ingest.server")
     except ImportError as exc:
