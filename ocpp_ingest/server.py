@@ -1,7 +1,8 @@
 """The OCPP-J websocket CSMS of one ingest node: `/ocpp/<ocpp_id>`, OCPP 1.6J
 (`ocpp1.6`) and 2.0.1 (`ocpp2.0.1`), security profile 1 (HTTP Basic at the
 upgrade). Runs the node's Temporal worker for remote actions, the buffered
-database writer and the offline sweeper.
+database writer and the node's upkeep (ocpp_ingest/upkeep.py: last-seen writes,
+the node lease, the offline sweeper).
 
     server = IngestServer(settings, session_factory, gateway, "node-1",
                           temporal_client=client)
@@ -27,13 +28,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
-from db import ocpp_connections, ocpp_nodes
+from db import ocpp_connections
 from db.base import utcnow
-from db.off_loop import run_off_loop
 from ocpp_ingest.admission import Admission, Admitter
 from ocpp_ingest.auth import PasswordVerifier
 from ocpp_ingest.context import IngestContext
 from ocpp_ingest.options import SUBPROTOCOLS, IngestOptions, node_task_queue
+from ocpp_ingest.upkeep import NodeUpkeep
 from ocpp_ingest.v16 import ChargePoint16
 from ocpp_ingest.v201 import ChargePoint201
 from ocpp_ingest.writer import DbWriter
@@ -68,6 +69,7 @@ class IngestServer:
         self._server = None
         # cp_id -> the id of our socket that owns the charger's row (see on_connect).
         self._connections: dict[int, str] = {}
+        self.upkeep = NodeUpkeep(self.ctx, self._connections)
         self._tasks: list[asyncio.Task] = []
         self._worker = None
         self._worker_task: asyncio.Task | None = None
@@ -94,7 +96,7 @@ class IngestServer:
 
             ocpp.messages.ASYNC_VALIDATION = False  # process-wide knob of the library
         self.writer.start()
-        await self._renew_lease()  # remote actions find this node from now on
+        await self.upkeep.renew_lease()  # remote actions find this node from now on
         self._server = await serve(
             self._handle,
             self.options.host,
@@ -110,11 +112,7 @@ class IngestServer:
             # drops SYNs beyond it, and a dropped SYN costs the charger 1-7 s.
             backlog=self.options.listen_backlog,
         )
-        self._tasks = [
-            asyncio.create_task(self._every(self.options.touch_flush_s, self._flush_touches)),
-            asyncio.create_task(self._every(self.options.sweep_interval_s, self.sweep)),
-            asyncio.create_task(self._every(self.options.node_lease_s / 3, self._renew_lease)),
-        ]
+        self._tasks = self.upkeep.start()
         if self.temporal_client is not None:
             self._start_worker()
         log.info("OCPP ingest node %s listening on %s", self.node_id, self.url)
@@ -150,9 +148,9 @@ class IngestServer:
         self._tasks = []
         await self.ctx.drain()
         with contextlib.suppress(Exception):
-            await self._flush_touches()
+            await self.upkeep.flush_touches()
         with contextlib.suppress(Exception):
-            await self._renew_lease(ending=True)
+            await self.upkeep.renew_lease(ending=True)
         await self.writer.stop()
 
     async def __aenter__(self) -> IngestServer:
@@ -243,79 +241,9 @@ class IngestServer:
                     )
             log.info("charger %s disconnected", admission.ocpp_id)
 
-    # -- periodic work ----------------------------------------------------------
-
-    async def _every(self, interval_s: float, job) -> None:
-        while True:
-            await asyncio.sleep(interval_s)
-            try:
-                await job()
-            except Exception:  # noqa: BLE001 - keep the loop alive
-                log.warning("periodic %s failed", job.__name__, exc_info=True)
-
-    async def _flush_touches(self, *, everything: bool = False) -> None:
-        """Write last_seen_at of chargers heard from since it was last written more
-        than `touch_every_s` ago, in chunks so other writes interleave."""
-        every = timedelta(seconds=self.options.touch_every_s)
-        persisted = self.ctx.persisted
-        due = {
-            cp_id: ts
-            for cp_id, ts in self.ctx.seen.items()
-            if cp_id not in persisted
-            or (ts > persisted[cp_id] and (everything or ts - persisted[cp_id] >= every))
-        }
-        items = list(due.items())
-        for i in range(0, len(items), 200):
-            chunk = dict(items[i : i + 200])
-            await self.ctx.write(
-                partial(
-                    ocpp_connections.touch_many,
-                    node=self.node_id,
-                    seen=chunk,
-                    connections={
-                        k: self._connections[k] for k in chunk if k in self._connections
-                    },
-                )
-            )
-            persisted.update(chunk)
-
-    async def _renew_lease(self, *, ending: bool = False) -> None:
-        """In a transaction of its own, not queued behind a storm's writes."""
-        now = utcnow()
-        until = now if ending else now + timedelta(seconds=self.options.node_lease_s)
-        await run_off_loop(
-            self.ctx.session_factory,
-            partial(ocpp_nodes.renew_lease, node=self.node_id, now=now, until=until),
-            commit=True,
-        )
-
     async def sweep(self) -> list[str]:
-        """Mark chargers silent for longer than `offline_after_s` offline (ours, and
-        those of nodes past their lease: a crashed node cannot do it for its own;
-        never another live node's), and close such sockets of ours. Our own
-        chargers' freshness is known here better than in the database."""
-        now = utcnow()
-        silent_after = timedelta(seconds=self.options.offline_after_s)
-        fresh = [cp_id for cp_id, ts in self.ctx.seen.items() if now - ts < silent_after]
-        swept = await self.ctx.write(
-            partial(
-                ocpp_connections.sweep_offline,
-                node=self.node_id,
-                now=now,
-                cutoff=now - silent_after,
-                keep=fresh,
-            )
-        )
-        for ocpp_id in swept:
-            cp = self.ctx.live.pop(ocpp_id, None)
-            if cp is not None:
-                cp.swept = True
-                self.ctx.seen.pop(cp.cp_id, None)
-                self.ctx.persisted.pop(cp.cp_id, None)
-                asyncio.ensure_future(cp.connection.close(1000, "silent for too long"))
-        if swept:
-            log.info("marked offline: %s", ", ".join(swept))
-        return swept
+        """Mark silent chargers offline now (NodeUpkeep.sweep)."""
+        return await self.upkeep.sweep()
 
 
 def _log_worker_end(task: asyncio.Task) -> None:

@@ -47,7 +47,9 @@ def simulate(
         float,
         typer.Option("--session-every", min=0.1, help="Seconds between sessions per charger."),
     ] = 20.0,
-    id_prefix: Annotated[str, typer.Option(help="Charger ids are the prefix and a number (SIM-1, SIM-2, …).")] = "SIM-",
+    id_prefix: Annotated[
+        str, typer.Option(help="Charger ids are the prefix and a number (SIM-1, SIM-2, …).")
+    ] = "SIM-",
     password: Annotated[
         str | None, typer.Option(help="Charger password (basic auth) [default: DEMO_PASSWORD].")
     ] = None,
