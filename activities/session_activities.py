@@ -31,7 +31,7 @@ from activities.session_messages import (
     SplitResult,
 )
 from db import charging_sessions
-from db.base import transaction
+from db.base import reading, transaction
 from db.facts import session_snapshot
 from db.ledger import post_entry
 from domain.enums import Category
@@ -88,7 +88,7 @@ class SessionActivities:
         """Price the finished session from its frozen tariff and meter timeline."""
         with domain_errors_fail_the_activity():
             snap = data.snapshot
-            with self.session_factory() as db:
+            with reading(self.session_factory) as db:
                 readings = charging_sessions.meter_timeline(db, workflow_id=snap.workflow_id)
             started = _ts(data.started_at)
             timeline = priced_timeline(

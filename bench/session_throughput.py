@@ -30,9 +30,11 @@ os.environ.setdefault("EC_ARGON2_MEMORY_KIB", "1024")
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 from temporalio.worker import Worker  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bare_workflow import BareWorkflow, noop  # noqa: E402
-
+# The repository root instead of bench/ (put first by Python for a script):
+# bench/settlement.py would shadow the settlement package.
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+from bench.bare_workflow import BareWorkflow, noop  # noqa: E402
 from db.base import make_engine, make_sessionmaker  # noqa: E402
 from db.demo import load_demo_data  # noqa: E402
 from db.schema import reset_schema  # noqa: E402
