@@ -64,10 +64,13 @@ class SessionActivities:
             workflow_id = start.workflow_id or session_workflow_id(
                 start.ocpp_id, start.transaction_id
             )
-            with transaction(self.session_factory) as db:
+            # Decided in a read, recorded in a short write: the writer's lock (SQLite)
+            # is not held while the facts are read.
+            with reading(self.session_factory) as db:
                 snapshot = session_snapshot(
                     db, workflow_id=workflow_id, ocpp_id=start.ocpp_id, id_tag=start.id_tag
                 )
+            with transaction(self.session_factory) as db:
                 charging_sessions.record_authorized(
                     db,
                     snapshot=snapshot,
