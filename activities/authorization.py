@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session, sessionmaker
 
 from activities.session_messages import AuthorizeAnswer
+from db.base import reading
 from db.facts import session_snapshot
 from db.off_loop import run_off_loop
 
@@ -19,7 +20,7 @@ class AuthorizationService:
         self.session_factory = session_factory
 
     def decide(self, *, ocpp_id: str, id_tag: str) -> AuthorizeAnswer:
-        with self.session_factory() as db:
+        with reading(self.session_factory) as db:
             return self._decide(db, ocpp_id=ocpp_id, id_tag=id_tag)
 
     @staticmethod

@@ -30,7 +30,7 @@ from activities.session_messages import (
     SplitInput,
 )
 from db import charging_sessions
-from db.base import transaction
+from db.base import reading, transaction
 from db.facts import session_snapshot
 from db.ledger import post_entry
 from domain.enums import Category
@@ -63,10 +63,13 @@ class SessionActivities:
             workflow_id = start.workflow_id or session_workflow_id(
                 start.ocpp_id, start.transaction_id
             )
-            with transaction(self.session_factory) as db:
+            # Decided in a read, recorded in a short write: the writer's lock (SQLite)
+            # is not held while the facts are read.
+            with reading(self.session_factory) as db:
                 snapshot = session_snapshot(
                     db, workflow_id=workflow_id, ocpp_id=start.ocpp_id, id_tag=start.id_tag
                 )
+            with transaction(self.session_factory) as db:
                 charging_sessions.record_authorized(
                     db,
                     snapshot=snapshot,
@@ -87,7 +90,7 @@ class SessionActivities:
         """Price the finished session from its frozen tariff and meter timeline."""
         with domain_errors_fail_the_activity():
             snap = data.snapshot
-            with self.session_factory() as db:
+            with reading(self.session_factory) as db:
                 readings = charging_sessions.meter_timeline(db, workflow_id=snap.workflow_id)
             started = _ts(data.started_at)
             timeline = priced_timeline(

@@ -46,11 +46,14 @@ class StepResult:
     kind: str
     chargers: int
     connected: int = 0
+    booted: int = 0  # answered their boot and first status
     answered: int = 0
     errors: int = 0
     seconds: float = 0.0
     latencies: list[float] = field(default_factory=list)
     by_action: dict[str, list[float]] = field(default_factory=dict)
+    # CPU the simulator (this process) used over the step, in cores.
+    simulator_cores: float = 0.0
 
     @property
     def rate(self) -> float:
@@ -124,6 +127,7 @@ async def charger(
             "StatusNotification",
             {"connectorId": 1, "errorCode": "NoError", "status": "Available", "timestamp": _ts()},
         )
+        result.booted += 1
         await ready.wait()
         meter, tx, tick, since = 0, None, 0, 0
         session_tick = random.randrange(12)  # chargers start sessions at different times
@@ -194,6 +198,7 @@ async def charger(
 
 async def run_step(kind: str, url: str, n: int, interval: float, seconds: float) -> StepResult:
     result = StepResult(kind, n)
+    cpu0, wall0 = time.process_time(), time.perf_counter()
     ready = asyncio.Event()
     far = time.perf_counter() + 10**6
     window = [far, far]
@@ -204,14 +209,17 @@ async def run_step(kind: str, url: str, n: int, interval: float, seconds: float)
         )
         if i % 100 == 0:
             await asyncio.sleep(0.05)  # ramp: 100 connections at a time
-    deadline = time.perf_counter() + 120
-    while result.connected + result.errors < n and time.perf_counter() < deadline:
+    # Steady state is measured: the window opens once every charger has booted
+    # (a connect storm is bench/ocpp_storm.py's), after one interval of warm-up.
+    deadline = time.perf_counter() + 300
+    while result.booted + result.errors < n and time.perf_counter() < deadline:
         await asyncio.sleep(0.1)
     begin = time.perf_counter() + interval  # one interval of warm-up
     window[0], window[1] = begin, begin + seconds
     ready.set()
     await asyncio.gather(*tasks, return_exceptions=True)
     result.seconds = seconds
+    result.simulator_cores = (time.process_time() - cpu0) / (time.perf_counter() - wall0)
     return result
 
 
@@ -236,7 +244,12 @@ async def bench(args) -> int:
     began = time.monotonic()
     tmp = tempfile.mkdtemp(prefix="ocpp-bench-")
     database_url = args.database_url or f"sqlite:///{tmp}/bench.db"
-    out(f"seeding {max(steps)} charging points in {database_url.split('@')[-1]}")
+    out(
+        f"config: database {database_url.split('@')[-1]}; steps {args.steps}; one message per "
+        f"charger every {args.interval:g} s; {args.step_seconds:g} s measured per step and "
+        f"server; writer flush {args.flush_ms:g} ms; {os.cpu_count()} cores"
+    )
+    out(f"seeding {max(steps)} charging points")
     await asyncio.to_thread(seed, database_url, max(steps))
     bare, bare_url = await start_server(args, "bare", database_url)
     ingest, ingest_url = await start_server(args, "ingest", database_url)
@@ -246,9 +259,10 @@ async def bench(args) -> int:
     )
     out(
         f"{'N':>6} | {'bare msg/s':>10} {'p50 ms':>7} {'p99 ms':>7} | {'ingest msg/s':>12} "
-        f"{'p50 ms':>7} {'p99 ms':>8} {'err':>4} | {'ratio msg/s':>11} {'p50':>6} {'p99':>6}"
+        f"{'p50 ms':>7} {'p99 ms':>8} {'err':>4} | {'ratio msg/s':>11} {'p50':>6} {'p99':>6} "
+        f"| {'sim cores':>9}"
     )
-    held = None
+    held = held_line = None
     try:
         for n in steps:
             if time.monotonic() - began > args.max_seconds:
@@ -264,7 +278,7 @@ async def bench(args) -> int:
             )
             out(
                 f"{n:>6} | {b.rate:>10.1f} {bare_ms} | {i.rate:>12.1f} {ingest_ms} "
-                f"{i.errors:>4} | {ratios}"
+                f"{i.errors:>4} | {ratios} | {i.simulator_cores:>9.2f}"
             )
             if args.by_action:
                 for action, values in sorted(i.by_action.items()):
@@ -276,6 +290,11 @@ async def bench(args) -> int:
                     )
             if i.pct(0.99) < 1.0 and i.errors == 0 and i.connected == n:
                 held = n
+                held_line = (
+                    f"ingest p99 {i.pct(0.99) * 1e3:.0f} ms, throughput ratio "
+                    f"{i.rate / b.rate if b.rate else 0:.2f}, simulator "
+                    f"{i.simulator_cores:.2f} cores"
+                )
             else:
                 out(f"ingest p99 {i.pct(0.99):.2f} s or errors at N={n}: stopping")
                 break
@@ -283,7 +302,11 @@ async def bench(args) -> int:
         for proc in (bare, ingest):
             proc.send_signal(signal.SIGTERM)
             await proc.wait()
-    out(f"\nlargest N held with ingest p99 < 1 s: {held if held else 'none'}")
+    database = "postgresql" if database_url.startswith("postgresql") else "sqlite"
+    out(
+        f"\nsummary: {database}: largest N held with ingest p99 < 1 s: "
+        f"{f'{held} ({held_line})' if held else 'none'}"
+    )
     return 0
 
 

@@ -3,7 +3,7 @@
 Runs N complete ChargingSession workflows (authorize → stop → price → split →
 settle, on a SQLite or PostgreSQL database with the demo world) and, in the same
 run on the same server, N bare workflows of three no-op activities. Prints the
-throughput ratio (sessions/s ÷ bare/s; aim ≥ 0.5) and p50/p99 of the
+throughput ratio (sessions/s ÷ bare/s; aim ≥ 0.8) and p50/p99 of the
 start-to-answer latency of the authorization step (update-with-start).
 
     .venv/bin/python bench/session_throughput.py --sessions 200 --concurrency 20
@@ -30,9 +30,11 @@ os.environ.setdefault("EC_ARGON2_MEMORY_KIB", "1024")
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 from temporalio.worker import Worker  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bare_workflow import BareWorkflow, noop  # noqa: E402
-
+# The repository root instead of bench/ (put first by Python for a script):
+# bench/settlement.py would shadow the settlement package.
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+from bench.bare_workflow import BareWorkflow, noop  # noqa: E402
 from db.base import make_engine, make_sessionmaker  # noqa: E402
 from db.demo import load_demo_data  # noqa: E402
 from db.schema import reset_schema  # noqa: E402
@@ -111,6 +113,9 @@ async def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="ec-bench-"))
     url = args.database_url or f"sqlite:///{tmp / 'bench.db'}"
     engine = make_engine(url)
+    print(f"config: database {engine.dialect.name}; N={args.sessions} per round, "
+          f"concurrency={args.concurrency}, {args.rounds} rounds; {os.cpu_count()} cores",
+          flush=True)
     reset_schema(engine)
     factory = make_sessionmaker(engine)
     load_demo_data(factory, password="bench")
@@ -133,15 +138,13 @@ async def main() -> None:
         engine.dispose()
         shutil.rmtree(tmp, ignore_errors=True)
 
-    print(f"database: {engine.dialect.name}; N={args.sessions} per round, "
-          f"concurrency={args.concurrency}, {args.rounds} rounds")
     for i, (bare, sessions) in enumerate(rounds, 1):
         print(f"round {i}: bare 3-activity workflow {bare:6.1f}/s, "
               f"charging session workflow {sessions:6.1f}/s, ratio {sessions / bare:.2f}")
     ratio = statistics.median(sessions / bare for bare, sessions in rounds)
-    print(f"throughput ratio (median of rounds): {ratio:.2f} (aim >= 0.5)")
-    print(f"authorization start-to-answer: p50 {statistics.median(latencies) * 1000:.0f} ms, "
-          f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms")
+    p50, p99 = statistics.median(latencies) * 1000, percentile(latencies, 0.99) * 1000
+    print(f"summary: {engine.dialect.name}: throughput ratio (median of rounds) {ratio:.2f} "
+          f"(aim >= 0.8); authorization start-to-answer p50 {p50:.0f} ms, p99 {p99:.0f} ms")
 
 if __name__ == "__main__":
     asyncio.run(main())

@@ -125,6 +125,10 @@ def begin_immediate(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+# The execution option that marks a read-only unit of work (`reading`).
+_READ_ONLY = "energycloud_read_only"
+
+
 def make_engine(url: str, **kwargs) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
@@ -147,13 +151,27 @@ def make_engine(url: str, **kwargs) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):  # pragma: no cover - trivial
-            begin_immediate(conn)
+            if conn.get_execution_options().get(_READ_ONLY):
+                # A reader sees the last commit (WAL) and never waits for the writer.
+                conn.exec_driver_sql("BEGIN")
+            else:
+                begin_immediate(conn)
 
     return engine
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def reading(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A read-only unit of work: nothing is committed (its transaction is rolled
+    back on close). On SQLite it begins DEFERRED, so reads do not queue behind the
+    writer's lock (`begin_immediate` is for units of work that write)."""
+    with factory() as session:
+        session.connection(execution_options={_READ_ONLY: True})
+        yield session
 
 
 @contextmanager

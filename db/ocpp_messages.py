@@ -10,26 +10,27 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from db.base import UTCDateTime, utcnow
 from db.models import (
     ChargingPointStatus,
     Connector,
-    ConnectorStatusHistory,
     OcppAnomaly,
     OcppDataTransfer,
 )
 
 # Built once: a statement object reused keeps its compiled form and cache key.
-_STATUS_HISTORY_INSERT = insert(ConnectorStatusHistory.__table__)
 _C = Connector.__table__
 _CONNECTOR_MINE = (
     _C.c.charging_point_id == bindparam("cp_id"),
     _C.c.number == bindparam("b_number"),
 )
-_CONNECTOR_STATUS_UPDATE = (
+# A connector's current status, set only if this report is not older than the one
+# held (queued messages arrive late). One statement for every report, so the
+# ingest's writer sends a batch of them as one executemany.
+CONNECTOR_STATUS_UPDATE = (
     update(_C)
     .where(
         *_CONNECTOR_MINE,
@@ -40,8 +41,7 @@ _CONNECTOR_STATUS_UPDATE = (
 _CONNECTOR_FIND = select(_C.c.id).where(*_CONNECTOR_MINE)
 
 
-def record_status(
-    db: Session,
+def status_history_row(
     *,
     cp_id: int,
     connector: int,
@@ -50,48 +50,60 @@ def record_status(
     info: str | None,
     vendor_error_code: str | None,
     reported_at: datetime,
-) -> None:
-    """History always; the current status only if this report is not older than
-    the one we hold (queued messages arrive late). Core statements: this runs for
-    every StatusNotification of every charger."""
-    connection = db.connection()
-    connection.execute(
-        _STATUS_HISTORY_INSERT,
-        [
-            {
-                "charging_point_id": cp_id,
-                "connector": connector,
-                "status": status,
-                "error_code": error_code,
-                "info": info[:255] if info else None,
-                "vendor_error_code": vendor_error_code,
-                "reported_at": reported_at,
-                "received_at": utcnow(),
-            }
-        ],
-    )
-    if connector <= 0:
-        current = db.get(ChargingPointStatus, cp_id)
-        if current is None:
-            db.add(
-                ChargingPointStatus(
-                    charging_point_id=cp_id,
-                    status=status,
-                    error_code=error_code,
-                    status_at=reported_at,
-                )
-            )
-        elif reported_at >= current.status_at:
-            current.status, current.error_code, current.status_at = status, error_code, reported_at
-        return
-    params = {"cp_id": cp_id, "b_number": connector, "b_status": status, "b_at": reported_at}
-    updated = connection.execute(_CONNECTOR_STATUS_UPDATE, params).rowcount
-    if not updated and connection.execute(_CONNECTOR_FIND, params).first() is None:
+) -> dict:
+    """The history row of a status report: every report is kept (a plain row for
+    the writer's batched insert)."""
+    return {
+        "charging_point_id": cp_id,
+        "connector": connector,
+        "status": status,
+        "error_code": error_code,
+        "info": info[:255] if info else None,
+        "vendor_error_code": vendor_error_code,
+        "reported_at": reported_at,
+        "received_at": utcnow(),
+    }
+
+
+def connector_status_params(
+    *, cp_id: int, connector: int, status: str, reported_at: datetime
+) -> dict:
+    return {"cp_id": cp_id, "b_number": connector, "b_status": status, "b_at": reported_at}
+
+
+def add_unknown_connector(db: Session, params: dict) -> None:
+    """After `CONNECTOR_STATUS_UPDATE` matched no row for `params`: a connector
+    the charging point did not have yet is added with the reported status (one
+    that exists holds a newer report, and keeps it)."""
+    if db.connection().execute(_CONNECTOR_FIND, params).first() is None:
         db.add(
             Connector(
-                charging_point_id=cp_id, number=connector, status=status, status_at=reported_at
+                charging_point_id=params["cp_id"],
+                number=params["b_number"],
+                status=params["b_status"],
+                status_at=params["b_at"],
             )
         )
+        db.flush()  # seen by the next report of the same batch
+
+
+def record_station_status(
+    db: Session, *, cp_id: int, status: str, error_code: str | None, reported_at: datetime
+) -> None:
+    """The charging point's own status (connector 0), only if this report is not
+    older than the one held (queued messages arrive late)."""
+    current = db.get(ChargingPointStatus, cp_id)
+    if current is None:
+        db.add(
+            ChargingPointStatus(
+                charging_point_id=cp_id,
+                status=status,
+                error_code=error_code,
+                status_at=reported_at,
+            )
+        )
+    elif reported_at >= current.status_at:
+        current.status, current.error_code, current.status_at = status, error_code, reported_at
 
 
 def record_data_transfer(

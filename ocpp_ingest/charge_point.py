@@ -5,6 +5,7 @@ and small helpers."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import uuid
@@ -18,6 +19,7 @@ from websockets.exceptions import ConnectionClosed
 
 from db import ocpp_connections, ocpp_messages
 from db.base import utcnow
+from db.models import ConnectorStatusHistory
 from ocpp_ingest.budgets import ConnectionBudget
 from ocpp_ingest.context import IngestContext
 from ocpp_ingest.errors import excerpt, for_version, frame_error, framing_error, unknown_action
@@ -254,18 +256,30 @@ class IngestChargePoint:
         vendor_error_code=None,
         reported_at: datetime,
     ) -> None:
-        await self.ctx.write(
-            partial(
-                ocpp_messages.record_status,
-                cp_id=self.cp_id,
-                connector=connector,
-                status=status,
-                error_code=error_code,
-                info=info,
-                vendor_error_code=vendor_error_code,
-                reported_at=reported_at,
-            )
+        """Stored before the answer: the history row and the current status, as
+        batched rows and statements of the writer (a charger's own status,
+        connector 0, as a unit of work)."""
+        writer = self.ctx.writer
+        row = ocpp_messages.status_history_row(
+            cp_id=self.cp_id, connector=connector, status=status, error_code=error_code,
+            info=info, vendor_error_code=vendor_error_code, reported_at=reported_at,
         )
+        if connector <= 0:
+            current = self.ctx.write(
+                partial(
+                    ocpp_messages.record_station_status, cp_id=self.cp_id, status=status,
+                    error_code=error_code, reported_at=reported_at,
+                )
+            )
+        else:
+            current = writer.execute(
+                ocpp_messages.CONNECTOR_STATUS_UPDATE,
+                ocpp_messages.connector_status_params(
+                    cp_id=self.cp_id, connector=connector, status=status, reported_at=reported_at
+                ),
+                unmatched=ocpp_messages.add_unknown_connector,
+            )
+        await asyncio.gather(writer.insert_rows(ConnectorStatusHistory, [row]), current)
 
     async def _data_transfer(self, *, vendor_id, message_id, data) -> str:
         status = "UnknownVendorId"

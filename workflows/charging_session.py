@@ -55,10 +55,16 @@ STEP_FAILED = (ActivityError, ApplicationError)
 # Database activities finish in milliseconds; a worker killed mid-activity is
 # noticed after this long and the activity retried on another worker.
 ACTIVITY_TIMEOUT = timedelta(seconds=10)
-# Authorize, price and split are short reads and pure computation: local
-# activities (run by the worker that holds the workflow, results recorded as
-# markers in history) save a server round trip each and answer the charger
-# sooner. Settlement, the side effect that matters, is a regular activity.
+# Every step is a local activity (run by the worker that holds the workflow,
+# its result recorded as a marker in history): each saves a server round trip
+# (schedule, poll, complete) and a workflow task, and authorize answers the
+# charger sooner. Local activities are retried like regular ones (the same
+# policy; a long outage by timers in the workflow), and settlement is
+# idempotent (keyed by the workflow id), so a retry or a worker killed in the
+# middle posts nothing twice.
+# The workflow patch that settles as a local activity; histories from before it
+# replay the regular activity they recorded.
+SETTLE_LOCALLY = "settle-as-local-activity"
 
 
 async def _locally(activity_method, arg):
@@ -120,13 +126,15 @@ class ChargingSessionWorkflow:
             split = SessionSplit(category=snap.category)
         else:
             split = await self._split(snap, priced)
-        self._result = await workflow.execute_activity_method(
-            SessionActivities.settle_session,
-            SettleInput(snapshot=snap, stop=stop, priced=priced, split=split,
-                        flags=tuple(self._flags)),
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=ACTIVITY_RETRY,
-        )
+        settle = SettleInput(snapshot=snap, stop=stop, priced=priced, split=split,
+                             flags=tuple(self._flags))
+        if workflow.patched(SETTLE_LOCALLY):
+            self._result = await _locally(SessionActivities.settle_session, settle)
+        else:
+            self._result = await workflow.execute_activity_method(
+                SessionActivities.settle_session, settle,
+                start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY,
+            )
         self._state = "settled"
         return self._result
 
