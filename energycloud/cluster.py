@@ -95,16 +95,9 @@ def cluster_command(
 ) -> None:
     """Start the production process shape on this machine: N ingest nodes and M
     workers as separate processes, plus the API and (embedded) Temporal."""
-    from api.app import InsecureSettings, check_secret_key
-    from energycloud.settings import configure_libraries, get_settings
+    from energycloud.commands.common import platform_settings
 
-    settings = get_settings()
-    configure_libraries(settings)
-    try:
-        check_secret_key(settings)
-    except InsecureSettings as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(2) from exc
+    settings = platform_settings()
     cluster = Cluster(
         settings,
         ingest_nodes=ingest_nodes_,

@@ -1,5 +1,6 @@
-"""What the `energycloud` subcommands share: the settings of this invocation,
-running a sync-or-async call site, leaving a server process, and `--period`."""
+"""What the `energycloud` subcommands share: the settings of this invocation
+(checked before servers start), running a sync-or-async call site, leaving a
+server process, and `--period`."""
 
 from __future__ import annotations
 
@@ -19,6 +20,20 @@ def load_settings() -> Settings:
     """This invocation's settings, with the libraries configured from them."""
     settings = get_settings()
     configure_libraries(settings)
+    return settings
+
+
+def platform_settings() -> Settings:
+    """Settings for starting the platform's servers: as `load_settings`, and a
+    placeholder SECRET_KEY outside the embedded demo is a usage error (exit 2)."""
+    from api.app import InsecureSettings, check_secret_key
+
+    settings = load_settings()
+    try:
+        check_secret_key(settings)
+    except InsecureSettings as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
     return settings
 
 

@@ -14,6 +14,7 @@ import typer
 from energycloud.commands.common import (
     exit_skipping_finalization,
     load_settings,
+    platform_settings,
     run_to_completion,
 )
 from energycloud.settings import mail_config
@@ -32,15 +33,9 @@ def up(
     Runs the migrations, loads the demo data on first start, starts the Temporal dev
     server (state in var/temporal.db), the worker, the OCPP ingest and the API, and
     prints their URLs and the demo logins."""
-    from api.app import InsecureSettings, check_secret_key
     from energycloud.up import Platform
 
-    settings = load_settings()
-    try:
-        check_secret_key(settings)
-    except InsecureSettings as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(2) from exc
+    settings = platform_settings()
     platform = Platform(
         settings, log_level=ctx.obj or "info", worker=worker, ingest=ingest, demo=demo
     )

@@ -53,8 +53,11 @@ def _gone(pid: int) -> bool:
 class Up:
     """One `energycloud up` subprocess whose merged output is collected as it comes."""
 
+    started: list[Up] = []  # killed after each test, whatever ended it (kill_leftovers)
+
     def __init__(self, cwd: Path, env: dict[str, str], *args: str) -> None:
         self.lines: list[str] = []
+        Up.started.append(self)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "energycloud.cli", "up", *args],
             cwd=cwd,
@@ -108,6 +111,16 @@ class Up:
                 pass
         self.process.kill()
         self.process.wait()
+
+
+@pytest.fixture(autouse=True)
+def kill_leftovers():
+    """A test that failed or timed out while `up` ran leaves no platform behind."""
+    yield
+    for up in Up.started:
+        if up.process.poll() is None:
+            up.kill()
+    Up.started.clear()
 
 
 @pytest.fixture
