@@ -26,6 +26,17 @@ from tests.ocpp.support import (
 T0 = utcnow()
 
 
+async def _stop_through(node, sim) -> None:
+    """The charger reconnects to `node`, boots and stops its session on connector 1."""
+    sim.url = node.url
+    await sim.connect()
+    try:
+        await sim.boot()
+        await sim.stop_session(1)
+    finally:
+        await sim.close()
+
+
 def _write(session_factory, fn, **kwargs):
     with session_factory() as s, s.begin():
         return fn(s, **kwargs)
@@ -121,13 +132,7 @@ async def test_a_session_started_through_one_node_ends_through_another(session_f
         async with charger(a, "CP-ROAM", id_tags=["ACCEPTED-1"]) as sim:
             session = await sim.start_session(1)
             assert session.accepted
-        sim.url = b.url
-        await sim.connect()
-        try:
-            await sim.boot()
-            await sim.stop_session(1)
-        finally:
-            await sim.close()
+        await _stop_through(b, sim)
     assert [s.transaction_id for s in gateway.starts] == [str(session.transaction_id)]
     assert [s.transaction_id for s in gateway.stops] == [str(session.transaction_id)]
 
@@ -145,11 +150,5 @@ async def test_a_stop_reaches_the_workflow_when_the_dead_node_never_recorded_the
     with session_factory() as s, s.begin():  # what node A's SIGKILL would have lost
         s.execute(update(OcppTransactionState).values(session_started=False, auth_status=None))
     async with running_ingest(session_factory, gateway, node_id="node-b") as b:
-        sim.url = b.url
-        await sim.connect()
-        try:
-            await sim.boot()
-            await sim.stop_session(1)
-        finally:
-            await sim.close()
+        await _stop_through(b, sim)
     assert [s.transaction_id for s in gateway.stops] == [str(session.transaction_id)]
