@@ -52,11 +52,13 @@ class MessageTypeNotSupportedError(OCPPError):
 
 def excerpt(value, limit: int = 200) -> str:
     """At most `limit` characters of `value` for a log line or a CallError: a
-    charger's megabyte frame is never logged or echoed whole."""
+    charger's megabyte frame is never logged or echoed whole. A lone surrogate
+    (JSON's "\\udc00" decodes to one) is written as its escape: it has no UTF-8
+    form, and a log line or frame carrying it could not be written at all."""
     text = value if isinstance(value, str) else repr(value)
-    if len(text) <= limit:
-        return text
-    return f"{text[:limit]}… ({len(text)} characters)"
+    if len(text) > limit:
+        text = f"{text[:limit]}… ({len(text)} characters)"
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _cause(error: OCPPError) -> dict:

@@ -122,3 +122,27 @@ async def temporal_client(temporal_env):
 @pytest.fixture
 def task_queue():
     return f"test-{uuid.uuid4()}"
+
+
+def _utf8_safe(value):
+    """`value` with every string made UTF-8 encodable (lone surrogates escaped)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "backslashreplace").decode("utf-8")
+        return value
+    if isinstance(value, dict):
+        return {key: _utf8_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_utf8_safe(item) for item in value)
+    return value
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_report_to_serializable(report):
+    """pytest-xdist sends each test's report from its process as UTF-8: a fuzz test's
+    captured output with a lone surrogate would otherwise end the whole run with an
+    INTERNALERROR (execnet: "strings must be utf-8 encodable")."""
+    data = yield
+    return _utf8_safe(data) if data is not None else data
