@@ -36,6 +36,11 @@ class Banner:
     def _api_base(self) -> str:
         return f"http://{display_host(self.settings.api_host)}:{self.settings.api_port}"
 
+    def _ocpp_rows(self) -> list[tuple[str, str]]:
+        """Where chargers connect (one row a node where there are several)."""
+        s = self.settings
+        return [("OCPP endpoint", f"ws://{display_host(s.ocpp_host)}:{s.ocpp_port}/ocpp/<id>")]
+
     def _print_banner(self, took_s: float) -> None:
         s = self.settings
         out = self.console
@@ -46,9 +51,7 @@ class Banner:
             ("API docs", f"{self._api_base()}/docs"),
         ]
         if self.start_ingest:
-            rows.append(
-                ("OCPP endpoint", f"ws://{display_host(s.ocpp_host)}:{s.ocpp_port}/ocpp/<id>")
-            )
+            rows.extend(self._ocpp_rows())
         if s.temporal_embedded:
             rows.append(("Temporal UI", f"http://127.0.0.1:{s.temporal_ui_port}"))
         rows.append(("Temporal", s.temporal_address))

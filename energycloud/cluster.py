@@ -18,6 +18,7 @@ from typing import Annotated
 
 import typer
 
+from energycloud.probes import display_host
 from energycloud.settings import Settings
 from energycloud.supervisor import Child
 from energycloud.up import Platform
@@ -77,12 +78,13 @@ class Cluster(Platform):
             return children[-1]
         return super()._spawn_platform_process(command, name=name, env=env)
 
-    def _print_banner(self, took_s: float) -> None:
-        super()._print_banner(took_s)
-        host = self.settings.ocpp_host
-        for node, port in ingest_nodes(self.settings, self.ingest_count):
-            self.console.print(f"  ingest {node}: ws://{host}:{port}/ocpp/<id>")
-        self.console.print(f"  workers: {self.worker_count}")
+    def _ocpp_rows(self) -> list[tuple[str, str]]:
+        host = display_host(self.settings.ocpp_host)
+        rows = [
+            (f"OCPP {node}", f"ws://{host}:{port}/ocpp/<id>")
+            for node, port in ingest_nodes(self.settings, self.ingest_count)
+        ]
+        return [*rows, ("Workers", f"{self.worker_count} processes")]
 
 
 def cluster_command(
