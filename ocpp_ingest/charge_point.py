@@ -54,6 +54,13 @@ def _drop(connection, code: int, reason: str) -> None:
         connection.transport.abort()
 
 
+async def _put_unless_done(queue: asyncio.Queue, item, task: asyncio.Task) -> None:
+    """Queue `item`, waiting for room, unless `task` (the queue's reader) ends first."""
+    put = asyncio.ensure_future(queue.put(item))
+    await asyncio.wait({put, task}, return_when=asyncio.FIRST_COMPLETED)
+    put.cancel()
+
+
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -119,15 +126,41 @@ class IngestChargePoint:
 
     async def start(self):
         """The library's receive loop, with the budgets first: a socket over its
-        message or byte budget (or the node over its own) is closed (1008)."""
-        while True:
-            raw = await self._connection.recv()
-            reason = self.budget.admit(len(raw))
-            if reason is not None:
-                self.ctx.count("closed_over_budget")
-                log.warning("closing charger %s (%s): %s", self.id, _peer(self._connection), reason)
-                _drop(self._connection, 1008, reason[:120])
-                return
+        message or byte budget (or the node over its own) is closed (1008).
+
+        The charger's calls are handled one after the other, in the order they
+        came (a StopTransaction after its StartTransaction), by a task of their
+        own; the answer to a command we sent (CallResult/CallError) is taken the
+        moment it arrives, not after a call ahead of it that waits on its session
+        workflow. Calls already received are still handled when the socket closes."""
+        calls: asyncio.Queue = asyncio.Queue(maxsize=self.ctx.options.max_queued_frames)
+        handler = asyncio.create_task(self._handle_calls(calls))
+        try:
+            while not handler.done():
+                try:
+                    raw = await self._connection.recv()
+                except ConnectionClosed:
+                    await _put_unless_done(calls, None, handler)
+                    await handler
+                    raise
+                reason = self.budget.admit(len(raw))
+                if reason is not None:
+                    self.ctx.count("closed_over_budget")
+                    log.warning(
+                        "closing charger %s (%s): %s", self.id, _peer(self._connection), reason
+                    )
+                    _drop(self._connection, 1008, reason[:120])
+                    return
+                if head(raw)[0] in (MessageType.CallResult, MessageType.CallError):
+                    await self.route_message(raw)
+                else:
+                    await _put_unless_done(calls, raw, handler)
+            await handler  # it ended first: its error (a closed socket) is ours
+        finally:
+            handler.cancel()
+
+    async def _handle_calls(self, calls: asyncio.Queue) -> None:
+        while (raw := await calls.get()) is not None:
             await self.route_message(raw)
 
     async def _send(self, message):
