@@ -13,6 +13,7 @@ import logging
 from typing import Annotated
 
 from fastapi import Depends, Form, HTTPException
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -208,14 +209,18 @@ async def remote_action(
     # the write lock the ingest and RemoteActions need); no row touched until then.
     scoped.db.rollback()
     outcome = await actions.run(action, cp_id, connector, requested_by=scoped.caller.email)
-    audit.record(
-        scoped.db, principal=scoped.caller, action=f"remote_action.{action}",
-        object_type="charging_point", object_id=cp_id, before=None,
-        after={"connector": connector, "command_id": outcome.command_id,
-               "status": outcome.status, "answer": outcome.answer},
-        place=place,
-    )
-    scoped.db.commit()
+
+    def record() -> None:  # a new write transaction: off the event loop (SQLite waits)
+        audit.record(
+            scoped.db, principal=scoped.caller, action=f"remote_action.{action}",
+            object_type="charging_point", object_id=cp_id, before=None,
+            after={"connector": connector, "command_id": outcome.command_id,
+                   "status": outcome.status, "answer": outcome.answer},
+            place=place,
+        )
+        scoped.db.commit()
+
+    await run_in_threadpool(record)
     log.info("%s ran %s on %s connector %s: %s", scoped.caller.email, action, ocpp_id,
              connector, outcome.status)
     return RedirectResponse(f"/charging-points/{cp_id}?command={outcome.command_id}",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -260,7 +261,9 @@ async def onboard_submit(request: Request, scoped: PortalScopedQuery, kind: str)
         scoped.db.rollback()
         message = getattr(refused, "message", None) or str(refused)
         values = {k: v for k, v in form.items() if k not in ("password", "csrf_token")}
-        return _form_page(request, scoped, kind, values, notices=[("bad", message)], status=400)
+        # After the rollback the page begins a new transaction: off the event loop.
+        return await run_in_threadpool(_form_page, request, scoped, kind, values,
+                                       notices=[("bad", message)], status=400)
     if kind in NEXT_STEP:
         step, key = NEXT_STEP[kind]
         target = f"/onboard/{step}?{key}={parent.id}&created={kind}:{created.id}"

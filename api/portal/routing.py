@@ -11,6 +11,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, Depends, HTTPException
 from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
@@ -75,13 +76,18 @@ class PortalRoute(APIRoute):
             except DomainError as exc:
                 if exc.code == "auth.login_required":
                     raise
+                # The page reads the database: off the event loop, like the view. On
+                # SQLite a blocking wait for the write lock here would stall the
+                # loop, and with it the request that holds the lock (CI saw a
+                # 30-second 'database is locked' this way).
                 if isinstance(exc, NotFound):
-                    return error_page(request, status=404, title="Not found",
-                                      message="This page does not exist, or it is not"
-                                      " yours to see.")
+                    return await run_in_threadpool(
+                        error_page, request, status=404, title="Not found",
+                        message="This page does not exist, or it is not yours to see.")
                 status = 403 if isinstance(exc, NotAllowed) else 400
-                return error_page(request, status=status, title="Not possible",
-                                  message=exc.message)
+                return await run_in_threadpool(
+                    error_page, request, status=status, title="Not possible",
+                    message=exc.message)
 
         return portal_handler
 

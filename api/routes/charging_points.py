@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import ScopedQuery, get_temporal_client
 from api.pagination import Page, PageDep, paginate
@@ -224,29 +225,40 @@ def commands(item_id: PathId, scoped: ScopedQuery, page: PageDep) -> Page[Comman
 
 async def _act(request: Request, scoped: ScopedQuery, cp_id: int,
                connector: int | None, action: str) -> CommandOut:
-    cp = scoped.get(ChargingPoint, cp_id, "charging point")
-    if connector is not None and not any(c.number == connector for c in cp.connectors):
-        raise NotFound(f"charging point {cp.ocpp_id} has no connector {connector}",
-                       code="connectors.not_found")
+    def look_up() -> ChargingPoint:
+        cp = scoped.get(ChargingPoint, cp_id, "charging point")
+        if connector is not None and not any(c.number == connector for c in cp.connectors):
+            raise NotFound(f"charging point {cp.ocpp_id} has no connector {connector}",
+                           code="connectors.not_found")
+        return cp
+
+    # Database work runs in the thread pool: on SQLite a wait for the write lock
+    # on the event loop would stall the request that holds it.
+    cp = await run_in_threadpool(look_up)
     scoped.require(Action.REMOTE_ACTION)
     factory = _service(request, "remote_actions", "Remote actions")
     # Temporal only now: an object outside the subtree is 404 whether or not it runs.
     client = await get_temporal_client(request)
     place = {"customer_id": cp.customer_id, "location_id": cp.location_id}
-    scoped.db.commit()  # end the read transaction: the action writes in its own sessions
+    # End the read transaction: the action writes in its own sessions.
+    await run_in_threadpool(scoped.db.commit)
     actions = factory(client, request.app.state.session_factory)
     try:
         outcome = await actions.run(action, cp.id, connector, requested_by=scoped.caller.actor)
     except ValueError as exc:
         raise Invalid(str(exc), code="remote_action.invalid") from exc
-    row = scoped.db.get(RemoteCommand, outcome.command_id)
-    scoped.db.refresh(row)
-    answer = CommandOut.model_validate(row)
-    audit.record(scoped.db, principal=scoped.caller, action=f"remote_action.{action}",
-                 object_type="charging_point", object_id=cp.id, before=None,
-                 after=answer.model_dump(mode="json"), place=place)
-    scoped.db.commit()
-    return answer
+
+    def record() -> CommandOut:
+        row = scoped.db.get(RemoteCommand, outcome.command_id)
+        scoped.db.refresh(row)
+        answer = CommandOut.model_validate(row)
+        audit.record(scoped.db, principal=scoped.caller, action=f"remote_action.{action}",
+                     object_type="charging_point", object_id=cp.id, before=None,
+                     after=answer.model_dump(mode="json"), place=place)
+        scoped.db.commit()
+        return answer
+
+    return await run_in_threadpool(record)
 
 
 @router.post(POINTS_PATH + "/actions/{action}", response_model=CommandOut, responses=ERRORS,

@@ -6,6 +6,7 @@ card are added; every addition is in the audit log."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import pytest
@@ -55,7 +56,7 @@ async def test_partner_onboards_a_customer_with_a_location_and_a_charging_point(
 
     await page.wait_for_url(re.compile(r".*/charging-points/\d+$"))
     assert "ZON-UTR-01" in await page.inner_text("h1")
-    assert "Pre-approved" in await page.inner_text("main")
+    assert "Pre-approved" in await page.content()
     rate = await page.inner_text(".effective-rate")
     assert "Inherited from organization Zonnepark Utrecht B.V." in rate
     assert "€ 0.41 per kWh" in rate and "€ 0.25 per session" in rate
@@ -102,7 +103,7 @@ async def test_a_connected_charger_is_claimed_with_its_password(platform, page):
         await log_in(page, "admin@acme.example")
         await _claim(page, "CLAIM-ME-01", "claim-secret")
         await page.wait_for_url(re.compile(r".*/charging-points/\d+$"))
-        assert "Onboarded" in await page.inner_text("main")
+        assert "Onboarded" in await page.content()
         assert await sim.boot_until_accepted(timeout_s=15) == "Accepted"
     with platform.factory() as db:
         cp = db.scalar(select(ChargingPoint).where(ChargingPoint.ocpp_id == "CLAIM-ME-01"))
@@ -151,3 +152,32 @@ async def test_customer_admin_adds_an_employee_and_a_card(platform, page):
     answer = await page.goto("/onboard/location")
     assert answer.status == 403
     assert await page.locator("nav >> text=Onboarding").count() == 0
+
+
+async def test_a_refusal_page_reads_the_database_off_the_event_loop(
+    platform, page, monkeypatch
+):
+    """CI once saw an employee's 403 page time out: the page's database read (a new
+    transaction, BEGIN IMMEDIATE on SQLite) ran on the event loop and waited for the
+    write lock (busy_timeout, 30 s) while the request holding it needed the loop."""
+    import api.portal.routing as routing
+
+    on_loop: list[bool] = []
+    render = routing.error_page_with
+
+    def spy(request, db, *args):
+        try:
+            asyncio.get_running_loop()
+            on_loop.append(True)
+        except RuntimeError:
+            on_loop.append(False)
+        return render(request, db, *args)
+
+    monkeypatch.setattr(routing, "error_page_with", spy)
+    await log_in(page, "jan@acme.example")
+    answer = await page.goto("/onboard/location")
+    assert answer.status == 403
+    assert "ask an administrator" in await page.content()
+    answer = await page.goto("/charging-points/999999")
+    assert answer.status == 404
+    assert on_loop == [False, False]
