@@ -17,12 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.payment_messages import (
-    AttemptInput,
-    AttemptResult,
-    DunningInput,
-    sepa_attempt_id,
-)
+from activities.payment_messages import AttemptInput, AttemptResult, DunningInput, sepa_attempt_id
 from db.base import transaction
 from db.models import Organization
 from db.models.payments import InvoiceCollection, PaymentCustomer

@@ -22,13 +22,7 @@ from db.models import (
 )
 from domain.authorization import CardFacts, PointFacts, authorize
 from domain.enums import AccessMode, CardKind, CardStatus, ChargingPointState, Source
-from domain.inheritance import (
-    Effective,
-    Level,
-    RateSettings,
-    effective_access_mode,
-    effective_rate,
-)
+from domain.inheritance import Effective, Level, RateSettings, effective_access_mode, effective_rate
 from domain.session_snapshot import SessionSnapshot
 
 

@@ -14,12 +14,7 @@ from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from db.base import UTCDateTime, utcnow
-from db.models import (
-    ChargingPointStatus,
-    Connector,
-    OcppAnomaly,
-    OcppDataTransfer,
-)
+from db.models import ChargingPointStatus, Connector, OcppAnomaly, OcppDataTransfer
 
 # Built once: a statement object reused keeps its compiled form and cache key.
 _C = Connector.__table__

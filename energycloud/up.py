@@ -24,12 +24,7 @@ from pathlib import Path
 from rich.console import Console
 
 from energycloud.banner import Banner
-from energycloud.probes import (
-    api_answers,
-    port_in_use,
-    split_address,
-    temporal_serving,
-)
+from energycloud.probes import api_answers, port_in_use, split_address, temporal_serving
 from energycloud.settings import VAR, Settings
 from energycloud.supervisor import (
     EXIT_CONFIG,

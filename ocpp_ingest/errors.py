@@ -32,9 +32,7 @@ from ocpp.exceptions import (
     OCPPError,
     PropertyConstraintViolationError,
 )
-from ocpp.exceptions import (
-    NotImplementedError as OcppNotImplemented,
-)
+from ocpp.exceptions import NotImplementedError as OcppNotImplemented
 from ocpp.messages import CallError
 
 

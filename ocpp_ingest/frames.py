@@ -17,11 +17,7 @@ from __future__ import annotations
 import math
 import re
 
-from ocpp.exceptions import (
-    FormationViolationError,
-    OCPPError,
-    PropertyConstraintViolationError,
-)
+from ocpp.exceptions import FormationViolationError, OCPPError, PropertyConstraintViolationError
 
 from ocpp_ingest.errors import excerpt
 

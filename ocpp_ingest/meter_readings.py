@@ -16,9 +16,7 @@ from db.ocpp_transactions import TxRow
 from domain.meter import went_backwards
 from ocpp_ingest.errors import iso
 from ocpp_ingest.meters import Reading
-from workflows.session_types import (
-    MeterSummary,
-)
+from workflows.session_types import MeterSummary
 
 log = logging.getLogger(__name__)
 

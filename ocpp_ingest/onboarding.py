@@ -26,12 +26,7 @@ from domain import charging_point_lifecycle as lifecycle
 from domain.charger_ids import ocpp_id_key, ocpp_id_problem
 from domain.charger_secrets import is_charger_secret_hash, verify_charger_secret
 from domain.enums import ChargingPointState as State
-from domain.errors import (
-    ChargerNotConnected,
-    ChargingPointExists,
-    ClaimNotProven,
-    OnboardingError,
-)
+from domain.errors import ChargerNotConnected, ChargingPointExists, ClaimNotProven, OnboardingError
 from ocpp_ingest.options import IngestOptions
 
 __all__ = [

@@ -20,12 +20,7 @@ from ocpp_ingest.clock import implausible
 from ocpp_ingest.context import IngestContext
 from ocpp_ingest.errors import iso
 from ocpp_ingest.meter_readings import MeterReadings
-from workflows.session_types import (
-    SessionStart,
-    SessionStop,
-    StartAnswer,
-    session_workflow_id,
-)
+from workflows.session_types import SessionStart, SessionStop, StartAnswer, session_workflow_id
 
 log = logging.getLogger(__name__)
 

@@ -14,12 +14,7 @@ from temporalio.exceptions import TimeoutError as TemporalTimeout
 
 with workflow.unsafe.imports_passed_through():
     # From the defining module (the sandbox resolves type hints there).
-    from activities.ocpp_command_messages import (
-        FAILED,
-        TIMED_OUT,
-        OcppCommand,
-        OcppCommandResult,
-    )
+    from activities.ocpp_command_messages import FAILED, TIMED_OUT, OcppCommand, OcppCommandResult
     from activities.ocpp_commands import NodeCommands
 
 

@@ -19,12 +19,7 @@ from api.auth import sessions
 from api.auth.principal import Caller
 from api.deps import DbDep, PortalPrincipal, PortalScopedQuery
 from api.portal import queries
-from api.portal.charging_points import (
-    ACTION_NAMES,
-    charger_facts,
-    point_state,
-    recent_commands,
-)
+from api.portal.charging_points import ACTION_NAMES, charger_facts, point_state, recent_commands
 from api.portal.render import TEMPLATES, local
 from api.portal.routing import portal_router
 from api.scoped import Scoped

@@ -15,15 +15,7 @@ from api.portal.queries import status_tone
 from api.portal.render import page
 from api.portal.routing import portal_router
 from api.scoped import Scoped
-from db.models import (
-    ChargingCard,
-    ChargingPoint,
-    Customer,
-    Location,
-    Organization,
-    Partner,
-    User,
-)
+from db.models import ChargingCard, ChargingPoint, Customer, Location, Organization, Partner, User
 from domain.enums import CardKind
 from domain.visibility import Action, allowed_actions
 

@@ -6,13 +6,7 @@ from fastapi import APIRouter
 
 from api.deps import ScopedQuery
 from api.pagination import Page, PageDep, paginate
-from api.routes.resources import (
-    ERRORS,
-    Resource,
-    add_create,
-    add_read_update_deactivate,
-    created,
-)
+from api.routes.resources import ERRORS, Resource, add_create, add_read_update_deactivate, created
 from api.schemas.common import PathId
 from api.schemas.money import (
     EmspIn,

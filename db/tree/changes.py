@@ -8,14 +8,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
-from db.models import (
-    ChargingCard,
-    ChargingPoint,
-    Organization,
-    Partner,
-    SubscriptionPlan,
-    User,
-)
+from db.models import ChargingCard, ChargingPoint, Organization, Partner, SubscriptionPlan, User
 from db.tree.common import check_rate, get_row, parse_decimal
 from db.tree.errors import TreeError
 from domain.enums import AccessMode, CardStatus, ChargingPointState

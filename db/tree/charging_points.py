@@ -7,12 +7,7 @@ import os
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.models import (
-    ChargingPoint,
-    Connector,
-    Location,
-    SubscriptionPlan,
-)
+from db.models import ChargingPoint, Connector, Location, SubscriptionPlan
 from db.tree.common import added, check_rate, get_row, parent_row
 from db.tree.errors import TreeConflict, TreeError
 from domain.charger_ids import ocpp_id_key, ocpp_id_problem

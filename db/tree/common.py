@@ -7,9 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy.orm import Session
 
-from db.models import (
-    Rate,
-)
+from db.models import Rate
 from db.tree.errors import TreeError, TreeNotFound, TreeOtherCustomer
 from domain.tree_rules import belongs_to_customer
 

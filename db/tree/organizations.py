@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from db.models import (
-    Customer,
-    Location,
-    Organization,
-)
+from db.models import Customer, Location, Organization
 from db.tree.common import added, check_rate, get_row, parent_row, require_same_customer
 from db.tree.errors import TreeError
 from domain.enums import AccessMode

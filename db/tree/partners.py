@@ -5,10 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import (
-    Customer,
-    Partner,
-)
+from db.models import Customer, Partner
 from db.tree.common import added, get_row, parse_decimal
 from db.tree.errors import TreeConflict, TreeError
 

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from db.models import (
-    Rate,
-    SubscriptionPlan,
-)
+from db.models import Rate, SubscriptionPlan
 from db.tree.common import added, parse_decimal
 from db.tree.errors import TreeError
 

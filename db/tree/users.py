@@ -5,10 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import (
-    Organization,
-    User,
-)
+from db.models import Organization, User
 from db.passwords import hash_password
 from db.tree.common import added, get_row, require_same_customer
 from db.tree.errors import TreeConflict, TreeError

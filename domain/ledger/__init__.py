@@ -70,12 +70,8 @@ from domain.ledger.entries import (
     build_entry,
     reversal_entry,
 )
-from domain.ledger.errors import (
-    LedgerError,
-)
-from domain.ledger.session_entries import (
-    session_entry,
-)
+from domain.ledger.errors import LedgerError
+from domain.ledger.session_entries import session_entry
 
 __all__ = [
     "ACCOUNT_PATTERN",

@@ -19,10 +19,7 @@ from db.ledger import (
     post_entry,
     trial_balance,
 )
-from db.models.ledger import (
-    JournalEntryRow,
-    LedgerPosting,
-)
+from db.models.ledger import JournalEntryRow, LedgerPosting
 from domain.ledger import JournalEntry, Posting, balances
 from tests.db.ledger_entries import OCT, entry, entry_count
 

@@ -7,15 +7,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from db.ledger import (
-    account_balance,
-    post_entry,
-    trial_balance,
-)
-from db.models.ledger import (
-    ledger_trigger_ddl,
-    ledger_trigger_drop_ddl,
-)
+from db.ledger import account_balance, post_entry, trial_balance
+from db.models.ledger import ledger_trigger_ddl, ledger_trigger_drop_ddl
 from tests.db.ledger_entries import OCT, entry
 
 

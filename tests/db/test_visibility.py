@@ -9,15 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from db.demo import load_demo_data
-from db.models import (
-    ChargingCard,
-    ChargingPoint,
-    Customer,
-    Location,
-    Organization,
-    Partner,
-    User,
-)
+from db.models import ChargingCard, ChargingPoint, Customer, Location, Organization, Partner, User
 from db.scope import principal_of, visible
 from domain.enums import Role
 from domain.visibility import Action, Placement, Principal, can_see, may

@@ -12,11 +12,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from db.models import MeterValue, OcppDataTransfer, OcppTransaction
-from tests.ocpp.support import (
-    pre_approve,
-    raw_client,
-    running_ingest,
-)
+from tests.ocpp.support import pre_approve, raw_client, running_ingest
 from tests.ocpp.wire import HEARTBEAT, count_rows, still_open
 
 # -- 10, 11, 13: values and frames that are the charger's fault ------------------

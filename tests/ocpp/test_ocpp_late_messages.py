@@ -9,11 +9,7 @@ from ocpp.v16 import call as c16
 from ocpp.v201 import call as c201
 from sqlalchemy import select
 
-from db.models import (
-    MeterValue,
-    OcppAnomaly,
-    OcppDataTransfer,
-)
+from db.models import MeterValue, OcppAnomaly, OcppDataTransfer
 from tests.ocpp.messages import IN_SERVICE, VERSIONS, sample16, sample201, start16, tx_event
 from tests.ocpp.support import (
     RecordingGateway,

@@ -13,13 +13,7 @@ from sqlalchemy import func, select
 
 from db.models import MeterValue, OcppTransaction
 from ocpp_ingest.simulator import SimulatedCharger
-from tests.ocpp.support import (
-    PASSWORD,
-    RecordingGateway,
-    pre_approve,
-    raw_client,
-    running_ingest,
-)
+from tests.ocpp.support import PASSWORD, RecordingGateway, pre_approve, raw_client, running_ingest
 
 INCOMPLETE = "Payload for Action is incomplete"
 FORMAT = "Payload for Action is syntactically incorrect or structure for Action"

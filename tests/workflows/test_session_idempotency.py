@@ -16,13 +16,7 @@ from activities.session_activities import SessionActivities
 from db.demo import load_demo_data
 from db.ledger import trial_balance
 from db.models import ChargingSession, JournalEntryRow, LedgerPosting
-from workflows.session_types import (
-    PriceInput,
-    SessionStart,
-    SessionStop,
-    SettleInput,
-    SplitInput,
-)
+from workflows.session_types import PriceInput, SessionStart, SessionStop, SettleInput, SplitInput
 
 CARDS = ["NL-TNM-C00122045-K", "ACME-JAN-01", "DEADBEEF", "ACME-OLD-07", "NL-NUO-C12345678-X"]
 POINTS = ["ACME-DEPOT-01", "ACME-DEPOT-02", "ACME-HOME-001", "PARK-P1-01", "PARK-OPEN-01",
