@@ -1,5 +1,6 @@
 """Activities of the invoice collection workflow: start a collection attempt
-with the organization's provider, send a reminder, flag an invoice to finance.
+with the organization's provider, send a reminder, flag an invoice to finance;
+and the plan of which collections an approved period starts.
 Thin adapters over `db/payments.py` and the providers (`settlement/payments/`).
 
 Idempotent: an attempt's provider request carries the key
@@ -17,11 +18,17 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.payment_messages import AttemptInput, AttemptResult, DunningInput, sepa_attempt_id
+from activities.payment_messages import (
+    AttemptInput,
+    AttemptResult,
+    CollectionPlan,
+    DunningInput,
+    sepa_attempt_id,
+)
 from db.base import transaction
 from db.models import Organization
 from db.models.payments import InvoiceCollection, PaymentCustomer
-from db.payments import record_psp_payment
+from db.payments import flows_to_collect, record_psp_payment
 from domain.payments import PaymentMethod
 from settlement.payments.provider import (
     CollectionRequest,
@@ -42,7 +49,25 @@ class PaymentActivities:
         self.providers = providers
 
     def all(self) -> list:
-        return [self.start_attempt, self.dunning]
+        return [self.start_attempt, self.dunning, self.plan_collections]
+
+    def _provider_name(self, method: str) -> str:
+        return "mollie" if method == PaymentMethod.MOLLIE else "sepa"
+
+    @activity.defn(name="plan_collections")
+    def plan_collections(self, period: str) -> CollectionPlan:
+        """The approved period's flows to follow by a collection workflow, split
+        by whether this worker has their provider (no Mollie key: Mollie flows
+        wait for `energycloud collect` on a worker that has one)."""
+        with transaction(self.session_factory) as session:
+            flows = flows_to_collect(session, period)
+        has = {n: self._provider_name(m) in self.providers for n, m in flows}
+        ready = tuple(n for n, _ in flows if has[n])
+        waiting = tuple(f"{n} {m}" for n, m in flows if not has[n])
+        if waiting:
+            log.warning("Period %s: %d collection(s) wait for a provider this worker lacks: %s",
+                        period, len(waiting), ", ".join(waiting))
+        return CollectionPlan(ready, waiting)
 
     @activity.defn(name="start_collection_attempt")
     def start_attempt(self, data: AttemptInput) -> AttemptResult:
@@ -59,7 +84,7 @@ class PaymentActivities:
             # The period's pain.008 (or the debtor's own transfer) is attempt 1;
             # the bank statement says how it went.
             return AttemptResult(sepa_attempt_id(data.number, data.attempt), method, "pending")
-        provider = self.providers.get("mollie" if method == PaymentMethod.MOLLIE else "sepa")
+        provider = self.providers.get(self._provider_name(method))
         if provider is None:
             raise ApplicationError(f"no {method} provider is configured", non_retryable=True)
         try:

@@ -32,6 +32,16 @@ class DunningConfig:
 
 
 @dataclass(frozen=True)
+class CollectionPlan:
+    """What the settlement workflow starts after approval: the flows whose
+    provider this worker has (`numbers`), and those left for `energycloud
+    collect` once it has (`waiting`, "<number> <method>")."""
+
+    numbers: tuple[str, ...] = ()
+    waiting: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class CollectionInput:
     number: str  # the flow's first document number (the end-to-end id)
     config: DunningConfig = field(default_factory=DunningConfig)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from activities.payment_messages import DunningConfig
+
 STEPS = ("export", "compute", "issue", "render", "files", "reconcile")
 
 
@@ -35,6 +37,8 @@ class SettlementConfig:
     delivery_retry_initial_s: int = 10
     delivery_retry_max_s: int = 600
     delivery_give_up_s: int = 24 * 3600
+    # The dunning of the collections an approved period starts.
+    dunning: DunningConfig = field(default_factory=DunningConfig)
 
 
 @dataclass(frozen=True)
@@ -167,6 +171,10 @@ class SettlementProgress:
     # recipients without an address, listed for finance.
     deliveries: tuple[str, ...] = ()
     undeliverable: tuple[str, ...] = ()
+    # After approval: the flows whose collection workflow started, and those
+    # waiting for a provider this worker lacks ("<number> <method>").
+    collections: tuple[str, ...] = ()
+    collections_waiting: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

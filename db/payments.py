@@ -94,6 +94,18 @@ def open_collections(session: Session, period: str) -> list[InvoiceCollection]:
     return out
 
 
+def flows_to_collect(session: Session, period: str) -> list[tuple[str, str]]:
+    """(number, method) of the period's flows that a collection workflow follows:
+    collected by Mollie or direct debit (a transfer is the debtor's to make), not
+    yet paid. Opens the flows first (once)."""
+    open_collections(session, period)
+    dunned = (PaymentMethod.MOLLIE, PaymentMethod.SEPA_MANDATE)
+    return [(number, method) for number, method in session.execute(
+        select(InvoiceCollection.number, InvoiceCollection.method).where(
+            InvoiceCollection.period == period, InvoiceCollection.method.in_(dunned),
+            InvoiceCollection.status != "paid").order_by(InvoiceCollection.number))]
+
+
 def open_payouts(session: Session, period: str, *, method: str, reference: str,
                  retry_failed: bool = False) -> list[PayoutRow]:
     """The period's payouts (created once per payee and attempt). Only for an

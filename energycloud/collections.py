@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 from temporalio.exceptions import WorkflowAlreadyStartedError
@@ -27,14 +26,13 @@ from activities.payment_messages import (
 from db.bank_statements import ImportResult
 from db.base import transaction
 from db.models.payments import InvoiceCollection
-from db.payments import open_collections
+from db.payments import flows_to_collect
 from domain.payments import PaymentMethod
 from workflows.invoice_collection import InvoiceCollectionWorkflow
 
 __all__ = ["signal_statement", "start_collections"]
 
 log = logging.getLogger(__name__)
-_DUNNED = (PaymentMethod.MOLLIE, PaymentMethod.SEPA_MANDATE)
 
 
 async def start_collections(client: Client, session_factory: sessionmaker[Session], *,
@@ -43,10 +41,7 @@ async def start_collections(client: Client, session_factory: sessionmaker[Sessio
     """One workflow per flow of `period` collected by Mollie or direct debit
     (a transfer is the debtor's to make); already started ones are left alone."""
     with transaction(session_factory) as session:
-        open_collections(session, period)
-        numbers = list(session.scalars(select(InvoiceCollection.number).where(
-            InvoiceCollection.period == period, InvoiceCollection.method.in_(_DUNNED),
-            InvoiceCollection.status != "paid")))
+        numbers = [number for number, _ in flows_to_collect(session, period)]
     started = []
     for number in numbers:
         try:

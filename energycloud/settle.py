@@ -146,6 +146,17 @@ def _summary(settings: Settings, period: str, progress: SettlementProgress, cons
         console.print(f"Waiting for finance: energycloud approve --period {period} --by <email>")
 
 
+def _collections(progress: SettlementProgress, console) -> None:
+    console.print(f"Collections started: {len(progress.collections)}"
+                  + (f" ({', '.join(progress.collections)})" if progress.collections else ""),
+                  soft_wrap=True)
+    for line in progress.collections_waiting:
+        console.print(f"[yellow]waiting for its provider: {line}[/yellow]", soft_wrap=True)
+    if progress.collections_waiting:
+        console.print("energycloud collect --period <period> starts them on a worker that has"
+                      " the provider (e.g. MOLLIE_API_KEY set).")
+
+
 def _deliveries(settings: Settings, progress: SettlementProgress, console) -> None:
     sent = [d for d in progress.deliveries if d.endswith(" sent")]
     console.print(f"Documents mailed: {len(sent)} of {len(progress.deliveries)}"
@@ -188,6 +199,7 @@ async def decide(
             console.print(f"{period} approved by {by}: payouts released, period settled.")
             state = await _progress(handle)
             if state is not None:
+                _collections(state, console)
                 _deliveries(settings, state, console)
             return EXIT_OK
         state = await _progress(handle)

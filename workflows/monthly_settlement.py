@@ -20,7 +20,10 @@ State machine (the period's state in the database follows it):
   signal, reminding finance on timers; an approval while blocked is refused
   (recorded in the query), and so is one that the reconciliation, run again
   when it arrives, no longer supports; a rejection starts a new run;
-* approved → payouts released (payout entries posted) → settled.
+* approved → payouts released (payout entries posted) → settled → the
+  collection workflow of every flow collected by direct debit or Mollie starts
+  (`collection:<number>`, a child that outlives this one; a flow whose provider
+  this worker lacks waits for `energycloud collect`).
 
 A settled period is corrected only by a supplementary run (`supplementary` n,
 id `settlement:<YYYY-MM>:supplementary-<n>`): the same steps issue credit notes
@@ -41,9 +44,12 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, WorkflowAlreadyStartedError
 
+from workflows.invoice_collection import InvoiceCollectionWorkflow
 from workflows.retry import activity_retry
 
 with workflow.unsafe.imports_passed_through():
+    from activities.payment_activities import PaymentActivities
+    from activities.payment_messages import CollectionInput, CollectionPlan, collection_workflow_id
     from activities.settlement_activities import SettlementActivities as Acts
     from activities.settlement_messages import (
         Approval,
@@ -67,6 +73,9 @@ with workflow.unsafe.imports_passed_through():
         StepInput,
     )
 
+# The workflow patch that starts the collections after approval; periods
+# settled before it replay without.
+COLLECT_AFTER_APPROVAL = "collect-after-approval"
 # Mistakes in data (an unknown period, a refused document) do not heal by retrying.
 RETRY = activity_retry("DocumentAlreadyIssued", "SessionAlreadySettled", "ValueError")
 
@@ -88,6 +97,8 @@ class MonthlySettlementWorkflow:
         self._rejection: Rejection | None = None
         self._deliveries: dict[str, str] = {}
         self._undeliverable: tuple[str, ...] = ()
+        self._collections: tuple[str, ...] = ()
+        self._collections_waiting: tuple[str, ...] = ()
 
     @workflow.run
     async def run(self, data: SettlementInput) -> SettlementResult:
@@ -120,9 +131,29 @@ class MonthlySettlementWorkflow:
         result = await self._activity(
             Acts.settle_period, decision_input, SettlementResult, data
         )
+        # A correction's credit notes are netted with the next collections.
+        if not data.supplementary and workflow.patched(COLLECT_AFTER_APPROVAL):
+            await self._start_collections(data)
         if delivering is not None:
             await delivering
         return result
+
+    async def _start_collections(self, data: SettlementInput) -> None:
+        plan: CollectionPlan = await self._activity(
+            PaymentActivities.plan_collections, data.period, CollectionPlan, data)
+        self._collections_waiting = plan.waiting
+        for number in plan.numbers:
+            try:
+                await workflow.start_child_workflow(
+                    InvoiceCollectionWorkflow.run, CollectionInput(number, data.config.dunning),
+                    id=collection_workflow_id(number),
+                    parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+                )
+            except WorkflowAlreadyStartedError:  # `energycloud collect` was first
+                workflow.logger.info("collection:%s is already running", number)
+            self._collections += (number,)
+        if "collect" not in self._done:
+            self._done.append("collect")
 
     async def _deliver(self, data: SettlementInput, decision: DecisionInput) -> None:
         """Mail every document of the run: one activity per document."""
@@ -273,7 +304,8 @@ class MonthlySettlementWorkflow:
             reminders=self._reminders, refused=self._refused,
             reconciliation=self._reconciliation, files=self._files,
             deliveries=tuple(f"{k} {v}" for k, v in self._deliveries.items()),
-            undeliverable=self._undeliverable,
+            undeliverable=self._undeliverable, collections=self._collections,
+            collections_waiting=self._collections_waiting,
         )
 
 

@@ -48,8 +48,10 @@ def bank_import(
 def collect(
     period: Annotated[str, typer.Option(help="The month, YYYY-MM (e.g. 2026-10).")],
 ) -> None:
-    """Start the collection workflows of a settled, approved period: Mollie
-    payments and direct debits, with the dunning policy when they fail."""
+    """Start the collection workflows of a settled, approved period that are not
+    running yet: Mollie payments and direct debits, with the dunning policy when
+    they fail. The approval starts them itself; this is for the flows that waited
+    for a provider (a worker without MOLLIE_API_KEY) or a collection to restart."""
     from rich.console import Console
 
     from energycloud.payments import collect as run_collect

@@ -60,6 +60,9 @@ async def test_settle_shows_the_documents_and_approve_settles_the_period(
         assert code == 0, out
         assert "payouts released, period settled" in out
         assert "Documents mailed: 5 of 5" in out, out
+        # Acme pays by direct debit: its collection workflow follows the pain.008.
+        assert "Collections started: 1 (INV-2026-000001)" in out, out
+        await temporal_client.get_workflow_handle("collection:INV-2026-000001").terminate()
         # The outbox holds the five mails, each with its PDF.
         assert len(list(outbox.glob("*.eml"))) == 5
         code, out = await _cli(env, "outbox")

@@ -3,8 +3,9 @@ server (SQLite and PostgreSQL): the sessions S1–S5 through the real session
 workflow, then the monthly settlement workflow: documents with gap-free numbers,
 PDFs that print every figure of SCENARIOS.md, the settlement and SEPA files, a
 reconciliation of 49.94 in = 23.27 out + 26.67 kept with 5.60 VAT payable,
-finance's approval, payouts released, period settled. Re-running any step
-afterwards changes nothing."""
+finance's approval, payouts released, period settled, Acme's direct debit
+followed by its collection workflow. Re-running any step afterwards changes
+nothing."""
 
 from __future__ import annotations
 
@@ -17,7 +18,10 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
+from temporalio.service import RPCError
+from temporalio.worker import Replayer
 
+from activities.payment_messages import collection_workflow_id
 from activities.settlement_activities import SettlementActivities
 from activities.settlement_messages import (
     Approval,
@@ -40,8 +44,11 @@ from db.models import (
 )
 from db.settlement_periods import reconcile_period
 from energycloud.demo_october import DemoSession, drive_october_sessions
+from settlement.payments.sepa_files import SepaFilesProvider
+from tests.payments.helpers import progress_until
 from tests.settlement.helpers import wait_for_step
 from tests.workflows.helpers import session_worker
+from workflows.invoice_collection import InvoiceCollectionWorkflow
 from workflows.monthly_settlement import MonthlySettlementWorkflow
 
 pytestmark = pytest.mark.temporal
@@ -72,11 +79,22 @@ def _counts(factory) -> tuple[int, int]:
                 s.scalar(select(func.count()).select_from(IssuedDocumentRow)))
 
 
+async def _end_collection_left_by_another_test(client, number: str) -> None:
+    """Collection workflow ids are the invoice numbers' (`collection:<number>`), so a
+    test that approved October before on this Temporal server left one running."""
+    try:
+        await client.get_workflow_handle(collection_workflow_id(number)).terminate()
+    except RPCError:
+        pass  # none running
+
+
 async def test_october_settles_end_to_end_to_the_cent(
     temporal_client, session_factory, task_queue, tmp_path
 ):
     load_demo_data(session_factory, password="pw")
-    async with session_worker(temporal_client, session_factory, task_queue):
+    sepa = SepaFilesProvider(session_factory=session_factory, out_dir=tmp_path / "payments")
+    async with session_worker(temporal_client, session_factory, task_queue,
+                              providers={"sepa": sepa}):
         assert await drive_october_sessions(temporal_client, session_factory,
                                             task_queue=task_queue,
                                             prefix=f"{task_queue[-12:]}-") == 5
@@ -123,9 +141,28 @@ async def test_october_settles_end_to_end_to_the_cent(
         assert any(name.endswith(".parquet") for name in files)
 
         before = _counts(session_factory)
+        await _end_collection_left_by_another_test(temporal_client, "INV-2026-000001")
         await handle.signal(MonthlySettlementWorkflow.approve,
                             Approval("finance@energycloud.example", "2026-11-02T09:00:00+00:00"))
         settled = await asyncio.wait_for(handle.result(), timeout=60)
+
+        # Acme pays by direct debit: its collection follows the period's pain.008
+        # (attempt 1); ShellRecharge (an eMSP) pays by transfer, not followed.
+        acme = next(d.number for d in settled.documents if d.total_cents == 4188)
+        after = await handle.query(MonthlySettlementWorkflow.progress)
+        assert after.collections == (acme,) and after.collections_waiting == ()
+        assert "collect" in after.done
+        collection = temporal_client.get_workflow_handle_for(
+            InvoiceCollectionWorkflow.run, collection_workflow_id(acme))
+        try:
+            following = await progress_until(collection,
+                                             lambda p: p["payment"] == f"{acme}/1")
+            assert following["state"] == "collecting"
+        finally:  # the id is the invoice number's: another run in this server reuses it
+            await collection.terminate()
+        # The new path (collections started) replays too.
+        await Replayer(workflows=[MonthlySettlementWorkflow]).replay_workflow(
+            await handle.fetch_history())
 
     assert settled.state == "settled"
     assert settled.approved_by == "finance@energycloud.example"

@@ -22,9 +22,10 @@ from workflows.session_types import MeterSummary, SessionConfig, SessionStart, S
 
 
 @asynccontextmanager
-async def session_worker(client, session_factory, task_queue, config=None, mail=None):
+async def session_worker(client, session_factory, task_queue, config=None, mail=None,
+                         providers=None):
     """`mail`: a MailConfig for the delivery activities (default: an outbox in a
-    fresh temporary folder)."""
+    fresh temporary folder); `providers`: the payment providers (default: none)."""
     import tempfile
 
     from mail.config import MailConfig
@@ -36,7 +37,7 @@ async def session_worker(client, session_factory, task_queue, config=None, mail=
             client,
             task_queue=task_queue,
             workflows=all_workflows(),
-            activities=all_activities(session_factory, mail=mail),
+            activities=all_activities(session_factory, providers, mail=mail),
             activity_executor=executor,
         ):
             yield SessionGateway(
