@@ -1,7 +1,8 @@
 """Finance's view of a period's money (DOMAIN.md §8): what was collected,
 what is outstanding and overdue, what was paid out and what bounced. One
 repository function, `period_overview`, shared by the CLI (`energycloud
-payments --period 2026-10`) and, later, the finance portal."""
+payments --period 2026-10`), the REST API and the finance portal's
+settlement page."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db.models import IssuedDocumentRow
 from db.models.payments import InvoiceCollection, PayoutRow
 
 __all__ = ["FlowLine", "PeriodOverview", "period_overview"]
@@ -43,6 +45,9 @@ class PeriodOverview:
 def period_overview(session: Session, period: str, *, today: date) -> PeriodOverview:
     lines: list[FlowLine] = []
     collected = outstanding = overdue = bounced = 0
+    # A flow is named by its first document: the debtor is that document's recipient.
+    names = dict(session.execute(select(IssuedDocumentRow.number, IssuedDocumentRow.recipient_name)
+                                 .where(IssuedDocumentRow.period == period)).all())
     for c in session.scalars(select(InvoiceCollection).where(InvoiceCollection.period == period)
                              .order_by(InvoiceCollection.number)):
         if c.status == "paid":
@@ -53,7 +58,7 @@ def period_overview(session: Session, period: str, *, today: date) -> PeriodOver
                 overdue += c.amount_cents
             if c.status in ("failed", "flagged"):
                 bounced += c.amount_cents
-        party = c.recipient_ref
+        party = names.get(c.number, c.recipient_ref)
         lines.append(FlowLine("in", c.number, party, c.method, c.amount_cents, c.status,
                               c.due_date, c.last_reason or ""))
     paid_out = pending = 0

@@ -6,6 +6,7 @@ MonthlySettlementWorkflow, the same checks, the same audit entry."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, Form, HTTPException
@@ -19,6 +20,7 @@ from api.portal.render import EXTRA_PAGES, NavItem, page
 from api.portal.routing import portal_router
 from db.documents import period_rows
 from db.models import SettlementPeriod
+from db.payment_overview import period_overview
 from db.settlement_periods import reconcile_period
 from domain.errors import Conflict
 from domain.visibility import Action, allowed_actions
@@ -26,6 +28,9 @@ from domain.visibility import Action, allowed_actions
 router = portal_router()
 EXTRA_PAGES.append((NavItem("settlements", "Settlements", "/settlements", "check"),
                     lambda caller: Action.FINANCE in allowed_actions(caller.role)))
+PAYING = ("approved", "payouts_released", "settled")
+METHODS = {"sepa_mandate": "Direct debit", "mollie": "Mollie", "bank_transfer": "Bank transfer",
+           "pain.001": "SEPA transfer"}
 DONE = {"approve": "Approval sent: the settlement releases the payouts and settles the period.",
         "reject": "Rejection sent: the period is computed again in a new run."}
 REFUSED = {
@@ -60,7 +65,10 @@ def settlements(
     view = None
     if chosen is not None:
         view = {"row": chosen, "kinds": kind_totals(scoped.db, chosen.period),
-                "reconciliation": reconcile_period(scoped.db, chosen.period)}
+                "reconciliation": reconcile_period(scoped.db, chosen.period),
+                # After approval: where each collection and payout stands.
+                "payments": (period_overview(scoped.db, chosen.period, today=date.today())
+                             if chosen.state in PAYING else None)}
     notices = []
     if done in DONE:
         notices.append(("ok", DONE[done]))
@@ -68,6 +76,7 @@ def settlements(
         notices.append(("bad", REFUSED[refused]))
     return page(request, scoped.db, "settlements.html", caller=scoped.caller,
                 active="settlements", title="Settlements", periods=periods, view=view,
+                method_names=METHODS,
                 notices=notices)
 
 

@@ -17,7 +17,9 @@ from api.routes.resources import ERRORS
 from api.schemas.common import In, Out, PathId
 from db.documents import period_rows
 from db.models import IssuedDocumentRow, SettlementPeriod
+from db.payment_overview import period_overview
 from db.settlement_periods import reconcile_period
+from domain.visibility import Action
 
 router = APIRouter()
 Period = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-10"])]
@@ -144,6 +146,55 @@ def period_view(item_id: PathId, scoped: ScopedQuery) -> PeriodView:
         in_cents=rec.in_cents, out_cents=rec.out_cents, kept_cents=rec.kept_cents,
         vat_payable_cents=rec.vat_payable_cents,
         mismatches=[str(m) for m in rec.mismatches], problems=list(rec.problems),
+    )
+
+
+class FlowOut(BaseModel):
+    direction: str = Field(description="`in` (collected from a debtor) or `out` (paid out).")
+    number: str = Field(description="The flow's first document number, its end-to-end id.")
+    party: str
+    method: str = Field(description="sepa_mandate | mollie | bank_transfer (in); "
+                                    "pain.001 | mollie (out).")
+    amount_cents: int
+    status: str = Field(description="open | paid | failed | flagged (in); sent | paid | "
+                                    "failed (out).")
+    due_date: date | None
+    note: str
+
+
+class PaymentsOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "period": "2026-10", "collected_cents": 0, "outstanding_cents": 5935,
+        "overdue_cents": 0, "paid_out_cents": 0, "payouts_pending_cents": 2708,
+        "bounced_cents": 0, "flows": [{
+            "direction": "in", "number": "INV-2026-000001", "party": "Acme Logistics B.V.",
+            "method": "sepa_mandate", "amount_cents": 4188, "status": "open",
+            "due_date": "2026-11-30", "note": ""}]}]})
+    period: str
+    collected_cents: int
+    outstanding_cents: int
+    overdue_cents: int = Field(description="Outstanding past its due date (today).")
+    paid_out_cents: int
+    payouts_pending_cents: int
+    bounced_cents: int = Field(description="Collections failed now and failed payouts.")
+    flows: list[FlowOut]
+
+
+@router.get("/settlement-periods/{item_id}/payments", response_model=PaymentsOut,
+            tags=["settlement"], responses=ERRORS,
+            summary="The period's money after approval: collected, outstanding, paid out")
+def period_payments(item_id: PathId, scoped: ScopedQuery) -> PaymentsOut:
+    """Every collection (invoices) and payout (statements) of the period with
+    its status, as the bank and the payment provider reported it. Finance only."""
+    row = scoped.get(SettlementPeriod, item_id, "settlement period")
+    scoped.require(Action.FINANCE)
+    view = period_overview(scoped.db, row.period, today=date.today())
+    return PaymentsOut(
+        period=view.period, collected_cents=view.collected_cents,
+        outstanding_cents=view.outstanding_cents, overdue_cents=view.overdue_cents,
+        paid_out_cents=view.paid_out_cents, payouts_pending_cents=view.payouts_pending_cents,
+        bounced_cents=view.bounced_cents,
+        flows=[FlowOut(**vars(line)) for line in view.lines],
     )
 
 

@@ -61,3 +61,21 @@ async def test_finance_approves_the_waiting_run_through_the_api(
             audit = await http.get("/api/v1/audit", headers=await login("platform_finance"),
                                    params={"object_type": "settlement_period"})
             assert audit.json()["items"][0]["action"] == "settlement.approve"
+
+            # The money after approval (SCENARIOS.md October): Acme's invoice
+            # (direct debit) and ShellRecharge's (transfer) to collect, three payouts sent.
+            money = await http.get(f"/api/v1/settlement-periods/{period_id}/payments",
+                                   headers=await login("platform_finance"))
+            assert money.status_code == 200, money.text
+            body = money.json()
+            assert (body["outstanding_cents"], body["collected_cents"]) == (4188 + 1747, 0)
+            assert body["payouts_pending_cents"] == 1252 + 511 + 945
+            flows = {(f["direction"], f["party"]): f for f in body["flows"]}
+            assert flows[("in", "Acme Logistics B.V.")]["method"] == "sepa_mandate"
+            assert flows[("in", "ShellRecharge")]["method"] == "bank_transfer"
+            assert flows[("out", "Jan de Vries")]["amount_cents"] == 511
+            assert len(flows) == 5
+            for role in ("volt_admin", "acme_admin"):
+                refused = await http.get(f"/api/v1/settlement-periods/{period_id}/payments",
+                                         headers=await login(role))
+                assert refused.status_code == 404, refused.text

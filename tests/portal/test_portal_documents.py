@@ -76,6 +76,13 @@ async def test_finance_reviews_the_reconciliation_and_approves_the_month(
     await page.reload()
     assert await page.inner_text(".period-state") == "settled"
     assert await page.locator("button[data-decision]").count() == 0
+    # The money after approval: two invoices to collect, three payouts sent.
+    assert await page.inner_text(".pay-outstanding") == "€\u00a059.35"
+    assert await page.inner_text(".pay-pending") == "€\u00a027.08"
+    payments = await page.inner_text("table.period-payments")
+    for text in ("Acme Logistics B.V.", "Direct debit", "ShellRecharge", "Bank transfer",
+                 "Jan de Vries", "€\u00a05.11"):
+        assert text in payments, f"{text!r} not in {payments}"
     await shoot(page, "settlement-settled")
 
     await page.goto("/audit?object_type=settlement_period")
