@@ -217,8 +217,10 @@ async def raw_client(
         yield RawClient(ws)
 
 
-async def eventually(predicate, timeout: float = 5, interval: float = 0.02):
-    """Wait until `predicate()` (sync) is truthy; returns its value."""
+async def eventually(predicate, timeout: float = 10, interval: float = 0.02):
+    """Wait until `predicate()` (sync) is truthy; returns its value. The timeout
+    only matters when the condition is never reached: generous, for CI machines
+    whose two cores run two test processes."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         value = predicate()
