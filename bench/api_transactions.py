@@ -45,6 +45,7 @@ from sqlalchemy import create_engine, select, text  # noqa: E402
 
 from api.app import create_app  # noqa: E402
 from bench import portal_dashboard  # noqa: E402
+from bench.session_rows import charging_point_owners  # noqa: E402
 from db import passwords  # noqa: E402
 from db.base import make_engine, make_sessionmaker  # noqa: E402
 from db.demo import load_demo_data  # noqa: E402
@@ -116,12 +117,7 @@ def copy_sessions(url: str, factory, count: int, *, first: int = 0,
     """`count` sessions numbered from `first`, starting in `span` (start, seconds);
     every `live_every`th one still charging (0: none)."""
     with factory() as db:
-        points = db.execute(
-            select(ChargingPoint.id, ChargingPoint.ocpp_id, ChargingPoint.customer_id,
-                   Location.organization_id, Customer.partner_id)
-            .join(Location, Location.id == ChargingPoint.location_id)
-            .join(Customer, Customer.id == ChargingPoint.customer_id)
-        ).all()
+        points = charging_point_owners(db)
     rng = random.Random(7 + first)
     now = datetime.now(UTC)
     pg_url = url.replace("postgresql+psycopg://", "postgresql://")

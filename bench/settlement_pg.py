@@ -12,11 +12,11 @@ from datetime import UTC, datetime, timedelta
 os.environ.setdefault("EC_ARGON2_TIME_COST", "1")
 os.environ.setdefault("EC_ARGON2_MEMORY_KIB", "1024")
 
-from sqlalchemy import create_engine, select, text  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
 
+from bench.session_rows import charging_point_owners  # noqa: E402
 from db.base import make_engine, make_sessionmaker  # noqa: E402
 from db.demo import load_demo_data  # noqa: E402
-from db.models import ChargingPoint, Customer, Location  # noqa: E402
 from db.schema import reset_schema  # noqa: E402
 
 COLUMNS = (
@@ -34,12 +34,7 @@ def seed(url: str, sessions: int) -> None:
     reset_schema(engine)
     load_demo_data(make_sessionmaker(engine))
     with engine.connect() as conn:
-        points = conn.execute(
-            select(ChargingPoint.id, ChargingPoint.ocpp_id, ChargingPoint.customer_id,
-                   Location.organization_id, Customer.partner_id)
-            .join(Location, Location.id == ChargingPoint.location_id)
-            .join(Customer, Customer.id == ChargingPoint.customer_id)
-        ).all()
+        points = charging_point_owners(conn)
         emsp_ids = [r[0] for r in conn.execute(text("SELECT id FROM emsps"))]
     start = datetime(2026, 9, 30, 22, tzinfo=UTC)
     now = datetime.now(UTC)

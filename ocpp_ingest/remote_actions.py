@@ -21,7 +21,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import partial
+from functools import partial, partialmethod
 
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import WorkflowFailureError
@@ -88,41 +88,6 @@ class RemoteActions:
         self.timeout_s = timeout_s
         self.gateway = gateway
 
-    # Charging point and connector level (connector=None: the charging point).
-    async def request_status(
-        self, charging_point_id: int, connector: int | None = None, *, requested_by: str
-    ) -> CommandOutcome:
-        return await self.run(
-            "request_status", charging_point_id, connector, requested_by=requested_by
-        )
-
-    async def activate(
-        self, charging_point_id: int, connector: int | None = None, *, requested_by: str
-    ) -> CommandOutcome:
-        return await self.run("activate", charging_point_id, connector, requested_by=requested_by)
-
-    async def deactivate(
-        self, charging_point_id: int, connector: int | None = None, *, requested_by: str
-    ) -> CommandOutcome:
-        return await self.run("deactivate", charging_point_id, connector, requested_by=requested_by)
-
-    async def reset(
-        self, charging_point_id: int, connector: int | None = None, *, requested_by: str
-    ) -> CommandOutcome:
-        return await self.run("reset", charging_point_id, connector, requested_by=requested_by)
-
-    async def remote_stop(
-        self, charging_point_id: int, connector: int | None = None, *, requested_by: str
-    ) -> CommandOutcome:
-        return await self.run(
-            "remote_stop", charging_point_id, connector, requested_by=requested_by
-        )
-
-    async def unlock(
-        self, charging_point_id: int, connector: int | None = None, *, requested_by: str
-    ) -> CommandOutcome:
-        return await self.run("unlock", charging_point_id, connector, requested_by=requested_by)
-
     async def run(
         self,
         action: str,
@@ -151,6 +116,15 @@ class RemoteActions:
         if action == "remote_stop" and result.status == ACCEPTED:
             await self._tell_session(prepared.command, requested_by)
         return await self._db(partial(_finish, command_id=prepared.command_id, result=result))
+
+    # Each action by name, e.g. `await actions.reset(cp_id, requested_by=...)`:
+    # `run` with the action filled in (connector=None: the charging point).
+    request_status = partialmethod(run, "request_status")
+    activate = partialmethod(run, "activate")
+    deactivate = partialmethod(run, "deactivate")
+    reset = partialmethod(run, "reset")
+    remote_stop = partialmethod(run, "remote_stop")
+    unlock = partialmethod(run, "unlock")
 
     async def _tell_session(self, cmd: OcppCommand, requested_by: str) -> None:
         request_stop = getattr(self.gateway, "request_stop", None)

@@ -7,11 +7,9 @@ from ocpp.v16 import ChargePoint, call_result
 from ocpp.v16.enums import Action
 
 from db.base import utcnow
-from ocpp_ingest.answers import acknowledge, auth_status_filter
-from ocpp_ingest.charge_point import IngestChargePoint, now_iso
+from ocpp_ingest.answers import VersionChargePoint, auth_status_filter
 from ocpp_ingest.errors import parse_timestamp
 from ocpp_ingest.meters import readings_v16
-from ocpp_ingest.replies import AnswersMayFail
 from ocpp_ingest.transactions import require_connector
 
 AUTH_STATUSES = frozenset({"Accepted", "Blocked", "Expired", "Invalid", "ConcurrentTx"})
@@ -27,26 +25,23 @@ ACKNOWLEDGED = (
 )
 
 
-class ChargePoint16(AnswersMayFail, IngestChargePoint, ChargePoint):
-    protocol = "ocpp1.6"
-    known_actions = frozenset(a.value for a in Action)
-
+class ChargePoint16(
+    VersionChargePoint,
+    ChargePoint,
+    protocol="ocpp1.6",
+    actions=Action,
+    call_result=call_result,
+    acknowledged=ACKNOWLEDGED,
+):
     @on(Action.boot_notification)
     async def on_boot_notification(self, charge_point_vendor, charge_point_model, **kwargs):
-        status, interval = await self._boot(
+        return await self._boot_answer(
             vendor=charge_point_vendor,
             model=charge_point_model,
             firmware_version=kwargs.get("firmware_version"),
             serial_number=kwargs.get("charge_point_serial_number")
             or kwargs.get("charge_box_serial_number"),
         )
-        return call_result.BootNotification(
-            current_time=now_iso(), interval=interval, status=status
-        )
-
-    @on(Action.heartbeat)
-    def on_heartbeat(self, **kwargs):
-        return call_result.Heartbeat(current_time=now_iso())
 
     @on(Action.status_notification)
     async def on_status_notification(self, connector_id, error_code, status, **kwargs):
@@ -143,13 +138,3 @@ class ChargePoint16(AnswersMayFail, IngestChargePoint, ChargePoint):
         return call_result.StopTransaction(
             id_tag_info={"status": "Accepted"} if id_tag is not None else None
         )
-
-    @on(Action.data_transfer)
-    async def on_data_transfer(self, vendor_id, **kwargs):
-        status = await self._data_transfer(
-            vendor_id=vendor_id, message_id=kwargs.get("message_id"), data=kwargs.get("data")
-        )
-        return call_result.DataTransfer(status=status)
-
-
-acknowledge(ChargePoint16, call_result, ACKNOWLEDGED)

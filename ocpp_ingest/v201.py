@@ -8,11 +8,9 @@ from ocpp.routing import on
 from ocpp.v201 import ChargePoint, call_result
 from ocpp.v201.enums import Action
 
-from ocpp_ingest.answers import acknowledge, auth_status_filter
-from ocpp_ingest.charge_point import IngestChargePoint, now_iso
+from ocpp_ingest.answers import VersionChargePoint, auth_status_filter
 from ocpp_ingest.errors import parse_timestamp
 from ocpp_ingest.meters import readings_v201
-from ocpp_ingest.replies import AnswersMayFail
 from ocpp_ingest.transactions import require_connector
 
 AUTH_STATUSES = frozenset(
@@ -49,25 +47,22 @@ ACKNOWLEDGED = (
 )
 
 
-class ChargePoint201(AnswersMayFail, IngestChargePoint, ChargePoint):
-    protocol = "ocpp2.0.1"
-    known_actions = frozenset(a.value for a in Action)
-
+class ChargePoint201(
+    VersionChargePoint,
+    ChargePoint,
+    protocol="ocpp2.0.1",
+    actions=Action,
+    call_result=call_result,
+    acknowledged=ACKNOWLEDGED,
+):
     @on(Action.boot_notification)
     async def on_boot_notification(self, charging_station, reason, **kwargs):
-        status, interval = await self._boot(
+        return await self._boot_answer(
             vendor=charging_station.get("vendor_name"),
             model=charging_station.get("model"),
             firmware_version=charging_station.get("firmware_version"),
             serial_number=charging_station.get("serial_number"),
         )
-        return call_result.BootNotification(
-            current_time=now_iso(), interval=interval, status=status
-        )
-
-    @on(Action.heartbeat)
-    def on_heartbeat(self, **kwargs):
-        return call_result.Heartbeat(current_time=now_iso())
 
     @on(Action.status_notification)
     async def on_status_notification(
@@ -181,13 +176,3 @@ class ChargePoint201(AnswersMayFail, IngestChargePoint, ChargePoint):
         return call_result.TransactionEvent(
             id_token_info={"status": auth_status(status)} if token is not None else None
         )
-
-    @on(Action.data_transfer)
-    async def on_data_transfer(self, vendor_id, **kwargs):
-        status = await self._data_transfer(
-            vendor_id=vendor_id, message_id=kwargs.get("message_id"), data=kwargs.get("data")
-        )
-        return call_result.DataTransfer(status=status)
-
-
-acknowledge(ChargePoint201, call_result, ACKNOWLEDGED)

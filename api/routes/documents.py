@@ -8,13 +8,13 @@ from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from api.deps import ScopedQuery
 from api.documents import decide_period, pdf_response
 from api.pagination import Page, PageDep, paginate, sorted_by
 from api.routes.resources import ERRORS
-from api.schemas.common import In, Out, PathId
+from api.schemas.common import In, Out, PathId, _examples
 from db.documents import period_rows
 from db.models import IssuedDocumentRow, SettlementPeriod
 from db.payment_overview import period_overview
@@ -110,8 +110,7 @@ class PeriodView(PeriodOut):
 
 
 class RejectIn(In):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"reason": "Acme's October subscription lines are missing DEPOT-03."}]})
+    model_config = _examples({"reason": "Acme's October subscription lines are missing DEPOT-03."})
     reason: str = Field(min_length=3, max_length=1000, pattern=r"^[^\x00]*$")
 
 

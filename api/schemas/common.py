@@ -37,6 +37,11 @@ class In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _examples(*examples: dict) -> ConfigDict:
+    """A request model's config: unknown fields refused, `examples` in its schema."""
+    return ConfigDict(extra="forbid", json_schema_extra={"examples": list(examples)})
+
+
 def path_id():
     from fastapi import Path
 

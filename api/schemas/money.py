@@ -5,9 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
-from api.schemas.common import Country, Email, Iban, Id, In, Money, Name, Out, Text, VatId
+from api.schemas.common import (
+    Country,
+    Email,
+    Iban,
+    Id,
+    In,
+    Money,
+    Name,
+    Out,
+    Text,
+    VatId,
+    _examples,
+)
 from domain.enums import CardStatus
 
 OCPI_TARIFF_EXAMPLE = {
@@ -32,17 +44,16 @@ class RateOut(Out):
 
 
 class RatePatch(In):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"compensation_per_kwh": "0.22"}]})
+    model_config = _examples({"compensation_per_kwh": "0.22"})
     name: Name | None = None
     tariff: dict | None = Field(None, description="An OCPI 2.2.1 Tariff object.")
     compensation_per_kwh: Money | None = None
 
 
 class RateIn(In):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+    model_config = _examples(
         {"name": "Acme standard", "customer_id": 1, "currency": "EUR",
-         "compensation_per_kwh": "0.20", "tariff": OCPI_TARIFF_EXAMPLE}]})
+         "compensation_per_kwh": "0.20", "tariff": OCPI_TARIFF_EXAMPLE})
     name: Name
     tariff: dict = Field(description="An OCPI 2.2.1 Tariff object.")
     compensation_per_kwh: Money
@@ -59,15 +70,13 @@ class PlanOut(Out):
 
 
 class PlanPatch(In):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"monthly_fee_cents": 1500}]})
+    model_config = _examples({"monthly_fee_cents": 1500})
     name: Name | None = None
     monthly_fee_cents: int | None = Field(None, ge=0, le=10_000_000)
 
 
 class PlanIn(In):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"name": "Smart", "monthly_fee_cents": 1500}]})
+    model_config = _examples({"name": "Smart", "monthly_fee_cents": 1500})
     name: Name
     monthly_fee_cents: int = Field(ge=0, le=10_000_000)
 
@@ -93,16 +102,14 @@ class EmspPatch(In):
 
 
 class EmspIn(EmspPatch):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"name": "Shell Recharge", "country_code": "NL", "party_id": "SHL"}]})
+    model_config = _examples({"name": "Shell Recharge", "country_code": "NL", "party_id": "SHL"})
     name: Name
     country_code: Country
     party_id: str = Field(pattern=r"^[A-Z0-9]{3}$")
 
 
 class TokenIn(In):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"uid": "AA11BB22", "contract_id": "NL-SHL-C12345678-X"}]})
+    model_config = _examples({"uid": "AA11BB22", "contract_id": "NL-SHL-C12345678-X"})
     uid: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9\-]+$")
     contract_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9\-]+$")
     status: CardStatus = CardStatus.ACTIVE

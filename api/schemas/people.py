@@ -7,8 +7,7 @@ from datetime import datetime
 
 from pydantic import Field
 
-from api.schemas.common import Email, Id, In, Name, Out, Short
-from api.schemas.tree import _examples
+from api.schemas.common import Email, Id, In, Name, Out, Short, _examples
 from domain.enums import CardKind, CardStatus, Role
 
 

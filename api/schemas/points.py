@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.schemas.common import Id, In, Name, Out
+from api.schemas.common import Id, In, Name, Out, _examples
 from domain.enums import AccessMode, Source
 
 RemoteAction = Literal["request_status", "activate", "deactivate", "reset", "remote_stop",
@@ -75,9 +75,9 @@ class StatusChange(Out):
 class ClaimIn(In):
     """Onboarding scenario 2: claim a charger that is powered on and connected now."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+    model_config = _examples({
         "ocpp_id": "ACME-AMS-07", "location_id": 1, "name": "Bay 7",
-        "claim_code": "K7Q2-9XPL"}]})
+        "claim_code": "K7Q2-9XPL"})
     ocpp_id: str = Field(min_length=1, max_length=48, pattern=r"^[A-Za-z0-9._:\-]+$")
     location_id: Id
     name: Name | None = None

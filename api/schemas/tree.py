@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
 from api.schemas.common import (
     Color,
@@ -23,12 +23,9 @@ from api.schemas.common import (
     Short,
     Text,
     VatId,
+    _examples,
 )
 from domain.enums import AccessMode, ChargingPointState
-
-
-def _examples(*examples: dict) -> ConfigDict:
-    return ConfigDict(extra="forbid", json_schema_extra={"examples": list(examples)})
 
 
 class PartnerOut(Out):

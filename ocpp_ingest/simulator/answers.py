@@ -17,7 +17,8 @@ TRIGGERABLE = ("StatusNotification", "Heartbeat", "BootNotification")
 
 class SimAnswers:
     """What the simulated chargers of both versions share: the simulator they
-    report to, and whether a remote stop names a transaction running here."""
+    report to, whether a remote stop names a transaction running here, and
+    whether a TriggerMessage asks for something this charger sends."""
 
     def __init__(self, ocpp_id, connection, *, sim, response_timeout):
         super().__init__(ocpp_id, connection, response_timeout=response_timeout)
@@ -27,6 +28,10 @@ class SimAnswers:
         self.sim.received(action, transaction_id=transaction_id)
         found = self.sim.session_by_transaction(transaction_id) is not None
         return "Accepted" if found else "Rejected"
+
+    def trigger_status(self, requested_message: str, **where) -> str:
+        self.sim.received("TriggerMessage", requested_message=requested_message, **where)
+        return "Accepted" if requested_message in TRIGGERABLE else "NotImplemented"
 
 
 class SimCP16(SimAnswers, LibCP16):
@@ -44,11 +49,9 @@ class SimCP16(SimAnswers, LibCP16):
 
     @on("TriggerMessage")
     def on_trigger(self, requested_message, connector_id=None, **kwargs):
-        self.sim.received(
-            "TriggerMessage", requested_message=requested_message, connector_id=connector_id
+        return r16.TriggerMessage(
+            status=self.trigger_status(requested_message, connector_id=connector_id)
         )
-        ok = requested_message in TRIGGERABLE
-        return r16.TriggerMessage(status="Accepted" if ok else "NotImplemented")
 
     @after("TriggerMessage")
     async def after_trigger(self, requested_message, connector_id=None, **kwargs):
@@ -100,9 +103,7 @@ class SimCP201(SimAnswers, LibCP201):
 
     @on("TriggerMessage")
     def on_trigger(self, requested_message, evse=None, **kwargs):
-        self.sim.received("TriggerMessage", requested_message=requested_message, evse=evse)
-        ok = requested_message in TRIGGERABLE
-        return r201.TriggerMessage(status="Accepted" if ok else "NotImplemented")
+        return r201.TriggerMessage(status=self.trigger_status(requested_message, evse=evse))
 
     @after("TriggerMessage")
     async def after_trigger(self, requested_message, evse=None, **kwargs):

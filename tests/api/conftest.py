@@ -1,8 +1,8 @@
 """The API on the demo world (db.demo): an app per backend, logins per role.
 
 The world is loaded once per test module and backend; tests that change it
-either restore nothing they rely on or use the function-scoped `fresh_*`
-fixtures."""
+either restore nothing they rely on or use the function-scoped `fresh`
+fixture."""
 
 from __future__ import annotations
 
@@ -70,6 +70,15 @@ def app(world):
 def client(app):
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
+
+
+@pytest.fixture
+def fresh(db_url, session_factory):
+    """A client on a demo world of its own, for a test that changes the world."""
+    load_demo_data(session_factory, password=PASSWORD)
+    app = create_app(api_settings(db_url), session_factory=session_factory)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client
 
 
 def token_for(client: TestClient, email: str, password: str = PASSWORD) -> str:

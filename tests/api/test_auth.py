@@ -4,7 +4,6 @@ password change, lock-out, and the refusal to start with the placeholder key."""
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from api.app import InsecureSettings, create_app
@@ -13,18 +12,14 @@ from api.auth.login import LoginRefused, LoginThrottled, check_login
 from api.auth.sessions import COOKIE_NAME, end_portal_session, start_portal_session
 from db.models import PortalSession
 from energycloud.settings import Settings
-from tests.api.conftest import PASSWORD, api_settings, token_for
+from tests.api.conftest import PASSWORD, token_for
 
 
 @pytest.fixture
-def fresh(db_url, session_factory):
-    """A demo world per test (these tests change logins)."""
-    from db.demo import load_demo_data
-
-    load_demo_data(session_factory, password=PASSWORD)
-    app = create_app(api_settings(db_url), session_factory=session_factory)
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield client, session_factory
+def fresh(fresh, session_factory):
+    """The conftest's client on a world of its own, with the world's session
+    factory (these tests change logins)."""
+    return fresh, session_factory
 
 
 def test_token_login_then_me_then_logout_makes_the_token_worthless(fresh):

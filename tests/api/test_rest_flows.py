@@ -4,8 +4,6 @@ pagination and sorting, errors in one shape, the audit log."""
 
 from __future__ import annotations
 
-import pytest
-
 from tests.api.conftest import token_for
 
 OCPI_TARIFF = {
@@ -13,20 +11,6 @@ OCPI_TARIFF = {
     "elements": [{"price_components": [{"type": "ENERGY", "price": "0.30", "step_size": 1}]}],
     "last_updated": "2026-11-01T00:00:00Z",
 }
-
-
-@pytest.fixture
-def fresh(db_url, session_factory):
-    from fastapi.testclient import TestClient
-
-    from api.app import create_app
-    from db.demo import load_demo_data
-    from tests.api.conftest import PASSWORD, api_settings
-
-    load_demo_data(session_factory, password=PASSWORD)
-    app = create_app(api_settings(db_url), session_factory=session_factory)
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield client
 
 
 def bearer(client, email):

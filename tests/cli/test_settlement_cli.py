@@ -4,27 +4,21 @@ demo world with its October sessions."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
-import sys
+from functools import partial
 
 import pytest
 
 from db.demo import load_demo_data
 from energycloud.demo_october import drive_october_sessions
+from tests.helpers import run_cli
 from tests.workflows.helpers import session_worker, start_worker
 
 pytestmark = pytest.mark.temporal
 
 
-async def _cli(env: dict, *args: str) -> tuple[int, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "energycloud.cli", *args, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-    )
-    out, _ = await asyncio.wait_for(process.communicate(), timeout=240)
-    return process.returncode, out.decode()
+_cli = partial(run_cli, timeout_s=240)
 
 
 async def test_settle_shows_the_documents_and_approve_settles_the_period(

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sys
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -29,6 +29,7 @@ from db.payment_overview import period_overview
 from energycloud.demo_october import drive_october_sessions
 from settlement.payments.provider import CollectionRequest
 from settlement.payments.sepa_files import SepaFilesProvider
+from tests.helpers import run_cli
 from tests.payments.camt_builder import Booked, camt053, from_payment_file
 from tests.settlement.helpers import wait_for_step
 from tests.settlement.test_settlement_e2e import FAST
@@ -67,12 +68,7 @@ def _open_accounts(factory) -> dict[str, int]:
                 if c and a.split(":")[0] in ("receivable", "payable")}
 
 
-async def _cli(env: dict, *args: str) -> tuple[int, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "energycloud.cli", *args, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
-    out, _ = await asyncio.wait_for(process.communicate(), timeout=120)
-    return process.returncode, out.decode()
+_cli = partial(run_cli, timeout_s=120)
 
 
 async def test_october_is_collected_and_paid_out_from_the_bank_statement(

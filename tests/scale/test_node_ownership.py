@@ -22,6 +22,7 @@ from tests.ocpp.support import (
     raw_client,
     running_ingest,
 )
+from tests.scale.helpers import connect, lease, write
 
 T0 = utcnow()
 
@@ -37,37 +38,19 @@ async def _stop_through(node, sim) -> None:
         await sim.close()
 
 
-def _write(session_factory, fn, **kwargs):
-    with session_factory() as s, s.begin():
-        return fn(s, **kwargs)
-
-
-def _connect(session_factory, ocpp_id: str, node: str, connection: str, now=T0) -> int:
-    return _write(
-        session_factory, ocpp_connections.on_connect,
-        ocpp_id=ocpp_id, protocol="ocpp1.6", node=node, now=now, connection=connection,
-    )
-
-
-def _lease(session_factory, node: str, seconds: float) -> None:
-    now = utcnow()
-    _write(session_factory, ocpp_nodes.renew_lease, node=node, now=now,
-           until=now + timedelta(seconds=seconds))
-
-
 def test_the_old_nodes_late_disconnect_and_touch_leave_the_new_owner(session_factory):
     pre_approve(session_factory, "CP-MOVED")
-    cp_id = _connect(session_factory, "CP-MOVED", "node-a", "conn-a")
-    _connect(session_factory, "CP-MOVED", "node-b", "conn-b")
+    cp_id = connect(session_factory, "CP-MOVED", "node-a", "conn-a", now=T0)
+    connect(session_factory, "CP-MOVED", "node-b", "conn-b", now=T0)
     later = T0 + timedelta(seconds=5)
-    _write(session_factory, ocpp_connections.touch_many, node="node-a",
+    write(session_factory, ocpp_connections.touch_many, node="node-a",
            seen={cp_id: later}, connections={cp_id: "conn-a"})
-    _write(session_factory, ocpp_connections.on_disconnect, cp_id=cp_id, node="node-a",
+    write(session_factory, ocpp_connections.on_disconnect, cp_id=cp_id, node="node-a",
            connection="conn-a", now=later)
     cp = charging_point(session_factory, "CP-MOVED")
     assert (cp.online, cp.connected_node, cp.connection_id) == (True, "node-b", "conn-b")
     assert cp.last_seen_at == T0
-    _write(session_factory, ocpp_connections.on_disconnect, cp_id=cp_id, node="node-b",
+    write(session_factory, ocpp_connections.on_disconnect, cp_id=cp_id, node="node-b",
            connection="conn-b", now=later)
     assert not charging_point(session_factory, "CP-MOVED").online
 
@@ -75,30 +58,30 @@ def test_the_old_nodes_late_disconnect_and_touch_leave_the_new_owner(session_fac
 def test_a_node_sweeps_its_own_and_dead_nodes_chargers_never_a_live_nodes(session_factory):
     for ocpp_id in ("CP-OWN", "CP-LIVE", "CP-DEAD"):
         pre_approve(session_factory, ocpp_id)
-    _lease(session_factory, "node-a", 60)
-    _lease(session_factory, "node-b", 60)
-    _lease(session_factory, "node-c", -1)  # crashed: its lease ran out
-    _connect(session_factory, "CP-OWN", "node-a", "c1")
-    live_id = _connect(session_factory, "CP-LIVE", "node-b", "c2")
-    _connect(session_factory, "CP-DEAD", "node-c", "c3")
-    swept = _write(session_factory, ocpp_connections.sweep_offline, node="node-a",
+    lease(session_factory, "node-a", 60)
+    lease(session_factory, "node-b", 60)
+    lease(session_factory, "node-c", -1)  # crashed: its lease ran out
+    connect(session_factory, "CP-OWN", "node-a", "c1", now=T0)
+    live_id = connect(session_factory, "CP-LIVE", "node-b", "c2", now=T0)
+    connect(session_factory, "CP-DEAD", "node-c", "c3", now=T0)
+    swept = write(session_factory, ocpp_connections.sweep_offline, node="node-a",
                    now=utcnow(), cutoff=T0 + timedelta(seconds=1))
     assert sorted(swept) == ["CP-DEAD", "CP-OWN"]
     assert charging_point(session_factory, "CP-LIVE").online
     # node-b's sweep, a node taken for dead that was not: its socket revives the row.
-    _write(session_factory, ocpp_connections.touch_many, node="node-b",
+    write(session_factory, ocpp_connections.touch_many, node="node-b",
            seen={live_id: utcnow()}, connections={live_id: "c2"})
     assert charging_point(session_factory, "CP-LIVE").online
 
 
 def test_the_owner_is_nobody_once_its_node_is_past_its_lease(session_factory):
     cp_id = pre_approve(session_factory, "CP-LEASE")
-    _lease(session_factory, "node-a", 60)
-    _connect(session_factory, "CP-LEASE", "node-a", "c1")
-    owner = _write(session_factory, ocpp_nodes.current_owner, cp_id=cp_id, now=utcnow())
+    lease(session_factory, "node-a", 60)
+    connect(session_factory, "CP-LEASE", "node-a", "c1", now=T0)
+    owner = write(session_factory, ocpp_nodes.current_owner, cp_id=cp_id, now=utcnow())
     assert owner == ocpp_nodes.Owner("node-a", "c1")
-    _lease(session_factory, "node-a", -1)
-    assert _write(session_factory, ocpp_nodes.current_owner, cp_id=cp_id, now=utcnow()) is None
+    lease(session_factory, "node-a", -1)
+    assert write(session_factory, ocpp_nodes.current_owner, cp_id=cp_id, now=utcnow()) is None
 
 
 async def test_a_charger_that_reconnects_to_another_node_is_owned_by_it_at_once(

@@ -5,35 +5,18 @@ charger moved while it ran) is answered `offline`, not after a timeout."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
-from db import ocpp_connections, ocpp_nodes
 from db.base import utcnow
 from db.models import RemoteCommand
 from ocpp_ingest.remote_actions import RemoteActions
 from tests.ocpp.support import charger, charging_point, eventually, pre_approve, running_ingest
+from tests.scale.helpers import connect, lease
 
 pytestmark = pytest.mark.temporal
 WHO = "ops@platform.example"
-
-
-def _write(session_factory, fn, **kwargs):
-    with session_factory() as s, s.begin():
-        return fn(s, **kwargs)
-
-
-def _own(session_factory, ocpp_id: str, node: str, connection: str) -> None:
-    _write(session_factory, ocpp_connections.on_connect, ocpp_id=ocpp_id, protocol="ocpp1.6",
-           node=node, now=utcnow(), connection=connection)
-
-
-def _lease(session_factory, node: str, seconds: float) -> None:
-    now = utcnow()
-    _write(session_factory, ocpp_nodes.renew_lease, node=node, now=now,
-           until=now + timedelta(seconds=seconds))
 
 
 def _command(session_factory) -> RemoteCommand | None:
@@ -67,7 +50,7 @@ async def test_a_node_that_lost_the_socket_answers_offline(
     cp_id = pre_approve(session_factory, "CP-LOST")
     async with running_ingest(session_factory, node_id=task_queue,
                               temporal_client=temporal_client):
-        _own(session_factory, "CP-LOST", task_queue, "a-socket-it-no-longer-has")
+        connect(session_factory, "CP-LOST", task_queue, "a-socket-it-no-longer-has", now=utcnow())
         outcome = await RemoteActions(temporal_client, session_factory, timeout_s=20).reset(
             cp_id, requested_by=WHO)
     assert (outcome.status, _command(session_factory).node) == ("offline", task_queue)
@@ -77,8 +60,8 @@ async def test_a_charger_on_a_node_past_its_lease_is_offline(
     session_factory, temporal_client, task_queue
 ):
     cp_id = pre_approve(session_factory, "CP-CRASHED")
-    _lease(session_factory, f"{task_queue}-dead", -1)
-    _own(session_factory, "CP-CRASHED", f"{task_queue}-dead", "c1")
+    lease(session_factory, f"{task_queue}-dead", -1)
+    connect(session_factory, "CP-CRASHED", f"{task_queue}-dead", "c1", now=utcnow())
     outcome = await RemoteActions(temporal_client, session_factory, timeout_s=20).reset(
         cp_id, requested_by=WHO)
     assert outcome.status == "offline"
@@ -90,12 +73,13 @@ async def test_an_action_whose_charger_moves_while_it_waits_is_offline(
 ):
     cp_id = pre_approve(session_factory, "CP-MIDWAY")
     silent = f"{task_queue}-killed"  # leased, but no worker polls its queue any more
-    _lease(session_factory, silent, 60)
-    _own(session_factory, "CP-MIDWAY", silent, "c1")
+    lease(session_factory, silent, 60)
+    connect(session_factory, "CP-MIDWAY", silent, "c1", now=utcnow())
     actions = RemoteActions(temporal_client, session_factory, timeout_s=20)
     pending = asyncio.create_task(actions.request_status(cp_id, requested_by=WHO))
     await eventually(lambda: getattr(_command(session_factory), "workflow_id", None), timeout=10)
-    _own(session_factory, "CP-MIDWAY", f"{task_queue}-other", "c2")  # it reconnected there
+    # it reconnected there
+    connect(session_factory, "CP-MIDWAY", f"{task_queue}-other", "c2", now=utcnow())
     outcome = await asyncio.wait_for(pending, timeout=15)
     assert outcome.status == "offline"
     assert charging_point(session_factory, "CP-MIDWAY").connected_node == f"{task_queue}-other"
