@@ -64,12 +64,13 @@ class SessionActivities:
                 start.ocpp_id, start.transaction_id
             )
             # Decided in a read, recorded in a short write: the writer's lock (SQLite)
-            # is not held while the facts are read.
+            # is not held while the facts are read. The charger waits for this
+            # write, so it goes before other writers waiting their turn.
             with reading(self.session_factory) as db:
                 snapshot = session_snapshot(
                     db, workflow_id=workflow_id, ocpp_id=start.ocpp_id, id_tag=start.id_tag
                 )
-            with transaction(self.session_factory) as db:
+            with transaction(self.session_factory, urgent=True) as db:
                 charging_sessions.record_authorized(
                     db,
                     snapshot=snapshot,

@@ -3,10 +3,8 @@ embedded default) and PostgreSQL (production), chosen by DATABASE_URL."""
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -26,6 +24,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Relationship, Session, relationship, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from db.writer_turns import writer_turn
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -176,36 +176,11 @@ def reading(factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
-# One lock per SQLite database file: this process's units of work that write
-# take turns on it (`transaction`).
-_WRITERS: dict[str, threading.RLock] = {}
-_WRITERS_GUARD = threading.Lock()
-
-
-def _writer_turn(factory: sessionmaker[Session]):
-    """What a unit of work that writes holds while it runs: on a SQLite file,
-    this process's lock for that file. SQLite lets one writer in at a time, and a
-    writer that finds the lock taken sleeps in its busy handler (1, 2, 5, ... up
-    to 100 ms a nap) however soon the lock is free again: under twenty concurrent
-    session starts that was most of the authorization's tail. Waiting on a
-    Python lock instead, the next writer starts the moment the last one commits.
-    Writers in other processes still wait in SQLite's busy handler, as before.
-    Reentrant, so a nested unit of work in one thread meets SQLite's own lock
-    (and its busy timeout) exactly as without this one."""
-    bind = factory.kw.get("bind")
-    if bind is None or bind.dialect.name != "sqlite":
-        return nullcontext()
-    path = bind.url.database
-    if not path or path == ":memory:" or path.startswith("file:"):
-        return nullcontext()
-    key = os.path.realpath(path)
-    with _WRITERS_GUARD:
-        return _WRITERS.setdefault(key, threading.RLock())
-
-
 @contextmanager
-def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+def transaction(factory: sessionmaker[Session], *, urgent: bool = False) -> Iterator[Session]:
     """A unit of work: commit on success, roll back on any error. On SQLite,
-    this process's writers take turns (`_writer_turn`)."""
-    with _writer_turn(factory), factory() as session, session.begin():
+    this process's writers take turns (`db.writer_turns`); `urgent` ones (someone
+    is waiting on them) go first."""
+    with (writer_turn(factory.kw.get("bind"), urgent=urgent), factory() as session,
+          session.begin()):
         yield session

@@ -1,6 +1,6 @@
-"""Units of work (db.base): on a SQLite file, this process's writers take turns
-on a lock of their own instead of napping in SQLite's busy handler; readers
-never wait for them."""
+"""Units of work (db.base, db.writer_turns): on a SQLite file, this process's
+writers take turns on a lock of their own instead of napping in SQLite's busy
+handler, urgent ones first; readers never wait for them."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import time
 from sqlalchemy import text
 
 from db.base import make_engine, make_sessionmaker, reading, transaction
+from db.writer_turns import WriterTurns
 
 
 def _factory(tmp_path):
@@ -76,3 +77,32 @@ def test_a_failed_unit_of_work_hands_the_turn_on(tmp_path):
     with reading(factory) as db:
         assert db.scalar(text("SELECT v FROM t")) == 2
     engine.dispose()
+
+
+def test_an_urgent_writer_goes_before_writers_that_waited_longer():
+    turns = WriterTurns()
+    order: list[str] = []
+
+    def wait_until(condition):
+        deadline = time.monotonic() + 5
+        while not condition():
+            assert time.monotonic() < deadline
+            time.sleep(0.005)
+
+    def writer(name, urgent):
+        with turns.turn(urgent=urgent):
+            order.append(name)
+
+    with turns.turn():
+        with turns.turn():  # reentrant in one thread
+            pass
+        other = threading.Thread(target=writer, args=("other", False))
+        other.start()
+        wait_until(lambda: turns._others_waiting == 1)
+        urgent = threading.Thread(target=writer, args=("urgent", True))
+        urgent.start()
+        wait_until(lambda: turns._urgent_waiting == 1)
+        order.append("holder")
+    other.join(5)
+    urgent.join(5)
+    assert order == ["holder", "urgent", "other"]
