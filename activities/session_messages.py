@@ -116,7 +116,9 @@ class SettleInput:
     snapshot: SessionSnapshot
     stop: SessionStop
     priced: PricedResult
-    split: SessionSplit  # the split activity's result: the domain's own split
+    # The split activity's result (the domain's own split); None: the settle step
+    # splits the session itself (workflow patch split-in-settle).
+    split: SessionSplit | None
     flags: tuple[str, ...] = ()
 
 
