@@ -13,6 +13,18 @@ from temporalio.exceptions import ApplicationError
 
 from domain.errors import DomainError
 
+# Error types a retry cannot fix in a session's pricing arithmetic (impossible
+# input): the session workflow's retry policy ends a step at once on them, and the
+# settle step that splits a session itself (`SessionActivities.settle_session`)
+# treats them as the split failing for good.
+FAILS_FOR_GOOD = ("OverflowError", "ArithmeticError", "ValueError", "InvalidOperation")
+
+
+def fails_for_good(error: BaseException) -> bool:
+    """What a step's retry policy would not retry: a domain refusal, or one of
+    `FAILS_FOR_GOOD` (matched by exact type name, as the retry policy matches)."""
+    return isinstance(error, DomainError) or type(error).__name__ in FAILS_FOR_GOOD
+
 
 def application_error(error: DomainError) -> ApplicationError:
     return ApplicationError(str(error), type=error.code, non_retryable=True)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.errors import domain_errors_fail_the_activity
+from activities.errors import domain_errors_fail_the_activity, fails_for_good
 from activities.session_messages import (
     PricedResult,
     PriceInput,
@@ -52,6 +52,43 @@ def _ts(text: str) -> datetime:
     return value
 
 
+def _split(data: SplitInput) -> SessionSplit:
+    return split_session(
+        Category(data.category),
+        data.energy_wh,
+        data.consumer_price_cents,
+        Decimal(data.compensation_per_kwh),
+        Decimal(data.roaming_fee_per_kwh),
+    )
+
+
+def _split_for_settlement(
+    snap: SessionSnapshot, priced: PricedResult
+) -> tuple[SessionSplit, tuple[str, ...]]:
+    """The split the settle step makes itself (workflow patch split-in-settle;
+    before it, the split_payout activity's): the same split from the same
+    recorded inputs, so a retried settlement posts the same entry. A split that
+    fails for good (what the split step's retry policy would not retry) settles
+    the session without payouts, flagged split_failed, as the workflow did; any
+    other error fails the attempt, to be retried."""
+    if "pricing_failed" in priced.flags:
+        return SessionSplit(category=snap.category), ()  # no price, no payouts
+    try:
+        return _split(SplitInput(
+            category=snap.category, energy_wh=priced.energy_wh,
+            consumer_price_cents=priced.consumer_price_cents,
+            compensation_per_kwh=snap.compensation_per_kwh,
+            roaming_fee_per_kwh=snap.roaming_fee_per_kwh,
+        )), ()
+    except Exception as error:
+        if not fails_for_good(error):
+            raise
+        activity.logger.error(
+            "session %s: split failed for good (%r); settled without payouts, flagged",
+            snap.workflow_id, error)
+        return SessionSplit(category=snap.category), ("split_failed",)
+
+
 class SessionActivities:
     def __init__(self, session_factory: sessionmaker[Session]):
         self.session_factory = session_factory
@@ -64,12 +101,13 @@ class SessionActivities:
                 start.ocpp_id, start.transaction_id
             )
             # Decided in a read, recorded in a short write: the writer's lock (SQLite)
-            # is not held while the facts are read.
+            # is not held while the facts are read. The charger waits for this
+            # write, so it goes before other writers waiting their turn.
             with reading(self.session_factory) as db:
                 snapshot = session_snapshot(
                     db, workflow_id=workflow_id, ocpp_id=start.ocpp_id, id_tag=start.id_tag
                 )
-            with transaction(self.session_factory) as db:
+            with transaction(self.session_factory, urgent=True) as db:
                 charging_sessions.record_authorized(
                     db,
                     snapshot=snapshot,
@@ -127,13 +165,7 @@ class SessionActivities:
     def split_payout(self, data: SplitInput) -> SessionSplit:
         """Who owes and who receives what, in cents (DOMAIN.md §5)."""
         with domain_errors_fail_the_activity():
-            return split_session(
-                Category(data.category),
-                data.energy_wh,
-                data.consumer_price_cents,
-                Decimal(data.compensation_per_kwh),
-                Decimal(data.roaming_fee_per_kwh),
-            )
+            return _split(data)
 
     @activity.defn(name="settle_session")
     def settle_session(self, data: SettleInput) -> SessionResult:
@@ -141,6 +173,9 @@ class SessionActivities:
         database transaction so the two always agree. Idempotent."""
         with domain_errors_fail_the_activity():
             snap, split, priced = data.snapshot, data.split, data.priced
+            split_flags: tuple[str, ...] = ()
+            if split is None:
+                split, split_flags = _split_for_settlement(snap, priced)
             entry = session_entry(
                 snap.workflow_id,
                 split,
@@ -153,7 +188,7 @@ class SessionActivities:
             )
             stopped_at = _ts(data.stop.stopped_at)
             flags = tuple(dict.fromkeys(
-                data.flags + data.stop.flags + priced.flags
+                data.flags + split_flags + data.stop.flags + priced.flags
                 + (("negative_margin",) if split.negative_margin else ())
             ))
             entry_id = None

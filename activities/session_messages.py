@@ -7,7 +7,10 @@ converter and fields can be added later without breaking running workflows.
 They live here, below `workflows/`, because activities must not import
 workflows; `workflows.session_types` re-exports them under the same names."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: these dataclasses travel through
+# Temporal's converter, which resolves their field types with get_type_hints()
+# on every payload, compiling each string annotation anew (issue 14: three
+# times the decoding cost; tests/workflows/test_session_messages.py).
 
 from dataclasses import dataclass
 
@@ -77,7 +80,7 @@ class PricedResult:
     flags: tuple[str, ...] = ()
 
     @classmethod
-    def from_domain(cls, priced: PricedSession, *, flags: tuple[str, ...] = ()) -> PricedResult:
+    def from_domain(cls, priced: PricedSession, *, flags: tuple[str, ...] = ()) -> "PricedResult":
         """Exact amounts travel as strings; the consumer price is the one rounding."""
         return cls(
             energy_wh=priced.energy_wh,
@@ -113,7 +116,9 @@ class SettleInput:
     snapshot: SessionSnapshot
     stop: SessionStop
     priced: PricedResult
-    split: SessionSplit  # the split activity's result: the domain's own split
+    # The split activity's result (the domain's own split); None: the settle step
+    # splits the session itself (workflow patch split-in-settle).
+    split: SessionSplit | None
     flags: tuple[str, ...] = ()
 
 

@@ -25,6 +25,8 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Relationship, Session, relationship, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from db.writer_turns import writer_turn
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -175,7 +177,10 @@ def reading(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 
 @contextmanager
-def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A unit of work: commit on success, roll back on any error."""
-    with factory() as session, session.begin():
+def transaction(factory: sessionmaker[Session], *, urgent: bool = False) -> Iterator[Session]:
+    """A unit of work: commit on success, roll back on any error. On SQLite,
+    this process's writers take turns (`db.writer_turns`); `urgent` ones (someone
+    is waiting on them) go first."""
+    with (writer_turn(factory.kw.get("bind"), urgent=urgent), factory() as session,
+          session.begin()):
         yield session

@@ -5,7 +5,10 @@ A plain frozen dataclass with primitive fields: the database layer builds it
 (`db.facts.session_snapshot`), the authorize activity returns it, and the
 workflow records it in history, so its shape is part of the workflow contract."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: these dataclasses travel through
+# Temporal's converter, which resolves their field types with get_type_hints()
+# on every payload, compiling each string annotation anew (issue 14: three
+# times the decoding cost; tests/workflows/test_session_messages.py).
 
 from dataclasses import dataclass
 

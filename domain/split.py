@@ -11,7 +11,10 @@ A negative platform margin is kept as it is and flagged for finance review.
 All amounts are excl. VAT: VAT is computed per document (DOMAIN.md §7).
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: these dataclasses travel through
+# Temporal's converter, which resolves their field types with get_type_hints()
+# on every payload, compiling each string annotation anew (issue 14: three
+# times the decoding cost; tests/workflows/test_session_messages.py).
 
 from dataclasses import dataclass
 from decimal import Decimal

@@ -21,6 +21,7 @@ from workflows.retry import activity_retry
 with workflow.unsafe.imports_passed_through():
     # Activities by method reference (names and types checked by the SDK); the
     # module is passed through, the workflow never runs its database code.
+    from activities.errors import FAILS_FOR_GOOD
     from activities.session_activities import SessionActivities
     from domain.live_estimate import estimate_cents
     from domain.meter import went_backwards
@@ -44,8 +45,7 @@ with workflow.unsafe.imports_passed_through():
 # Failures a retry cannot fix (pricing arithmetic on impossible input) end
 # the attempt at once; the workflow settles the session flagged instead
 # (`_unpriced`, `_split`). A database that is down is retried until it is back.
-ACTIVITY_RETRY = activity_retry("OverflowError", "ArithmeticError", "ValueError",
-                                "InvalidOperation")
+ACTIVITY_RETRY = activity_retry(*FAILS_FOR_GOOD)
 # The workflow patch that settles a session whose pricing or split failed for
 # good (flagged for finance review) instead of failing the workflow.
 SETTLE_UNPRICEABLE = "settle-unpriceable-sessions"
@@ -65,6 +65,11 @@ ACTIVITY_TIMEOUT = timedelta(seconds=10)
 # The workflow patch that settles as a local activity; histories from before it
 # replay the regular activity they recorded.
 SETTLE_LOCALLY = "settle-as-local-activity"
+# The workflow patch that has the settle step split the session itself (the
+# same split from the same recorded inputs, a split that fails for good flagged
+# as before): one local activity, one workflow activation and two payloads
+# fewer per session (issue 14). Histories from before it replay split_payout.
+SPLIT_IN_SETTLE = "split-in-settle"
 
 
 async def _locally(activity_method, arg):
@@ -74,7 +79,15 @@ async def _locally(activity_method, arg):
     )
 
 
-@workflow.defn(name="ChargingSession")
+# Outside the workflow sandbox (issue 14): the sandbox re-imports this module for
+# every session it starts (compiling it anew where no bytecode is cached) and
+# runs an exec() for every payload it converts, which was the worker's largest
+# cost per session. The workflow imports only pure domain code and
+# passed-through modules, keeps no module state, and takes time only from
+# `workflow.now()`; tests replay every recorded history inside the sandbox
+# (tests/workflows/test_session_durability.py), so a non-deterministic call
+# added here still fails there.
+@workflow.defn(name="ChargingSession", sandboxed=False)
 class ChargingSessionWorkflow:
     def __init__(self) -> None:
         self._snapshot: SessionSnapshot | None = None
@@ -124,6 +137,8 @@ class ChargingSessionWorkflow:
         if "pricing_failed" in priced.flags:
             # No price, no payouts: nothing is posted until finance prices it.
             split = SessionSplit(category=snap.category)
+        elif workflow.patched(SPLIT_IN_SETTLE):
+            split = None  # the settle step splits
         else:
             split = await self._split(snap, priced)
         settle = SettleInput(snapshot=snap, stop=stop, priced=priced, split=split,
@@ -135,6 +150,8 @@ class ChargingSessionWorkflow:
                 SessionActivities.settle_session, settle,
                 start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY,
             )
+        if split is None and "split_failed" in self._result.flags:
+            self._flags.append("split_failed")
         self._state = "settled"
         return self._result
 

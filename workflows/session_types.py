@@ -4,7 +4,10 @@ Frozen dataclasses with primitive fields (timestamps as ISO 8601 strings, money
 as int cents, Decimals as strings) so they serialize through Temporal's default
 converter and fields can be added later without breaking running workflows."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: these dataclasses travel through
+# Temporal's converter, which resolves their field types with get_type_hints()
+# on every payload, compiling each string annotation anew (issue 14: three
+# times the decoding cost; tests/workflows/test_session_messages.py).
 
 from dataclasses import dataclass, field
 
@@ -89,7 +92,7 @@ class SessionConfig:
     stop_grace_s: int = 300
 
     @classmethod
-    def from_settings(cls, settings) -> SessionConfig:
+    def from_settings(cls, settings) -> "SessionConfig":
         return cls(
             max_duration_s=settings.session_max_duration_s,
             charger_lost_s=settings.session_charger_lost_s,

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func, select
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from db.demo import load_demo_data
 from db.ledger import entries_for_reference, trial_balance
@@ -107,5 +108,11 @@ async def test_recorded_histories_replay_against_current_workflow_code(
     ]
     assert recorded, "no recorded histories in tests/histories (EC_RECORD_HISTORIES=1 makes them)"
     replayer = Replayer(workflows=[ChargingSessionWorkflow])
+    # The workflow runs outside the sandbox in production (for speed); replayed
+    # inside it here, so what the sandbox forbids (a clock, randomness, I/O in
+    # workflow code) still fails a test.
+    sandboxed = Replayer(workflows=[ChargingSessionWorkflow],
+                         unsandboxed_workflow_runner=SandboxedWorkflowRunner())
     for history in recorded + fresh:
         await replayer.replay_workflow(history)
+        await sandboxed.replay_workflow(history)

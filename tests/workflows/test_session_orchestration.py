@@ -71,7 +71,7 @@ class FakeSessionActivities:
         async def settle(data: SettleInput) -> SessionResult:
             self._record("settle_session", data)
             return SessionResult(
-                workflow_id=data.snapshot.workflow_id, category=data.split.category,
+                workflow_id=data.snapshot.workflow_id, category=data.snapshot.category,
                 accepted=True, status="Accepted", energy_wh=data.priced.energy_wh,
                 consumer_price_cents=data.priced.consumer_price_cents,
                 flags=data.flags + data.priced.flags,
@@ -102,11 +102,14 @@ async def test_each_step_gets_what_the_step_before_it_decided(temporal_client, t
     [priced_input] = fakes.calls["price_session"]
     assert (priced_input.started_at, priced_input.stopped_at) == (STARTED, STOPPED)
     assert (priced_input.meter_start_wh, priced_input.meter_stop_wh) == (1_000, 21_000)
-    [split_input] = fakes.calls["split_payout"]
-    assert (split_input.category, split_input.consumer_price_cents) == ("reimbursed", 2_000)
-    assert split_input.compensation_per_kwh == "0.25"  # from the snapshot
+    # The settle step splits (patch split-in-settle) from what it is given: the
+    # priced result and the snapshot (tests/activities/test_settle_splits.py).
+    assert "split_payout" not in fakes.calls
     [settle_input] = fakes.calls["settle_session"]
-    assert settle_input.split.employee_payout_cents == 2_000
+    assert settle_input.split is None
+    assert (settle_input.snapshot.category, settle_input.priced.consumer_price_cents) == (
+        "reimbursed", 2_000)
+    assert settle_input.snapshot.compensation_per_kwh == "0.25"
     assert settle_input.snapshot.workflow_id == result.workflow_id
 
 
