@@ -19,6 +19,7 @@ from api import docs, errors
 from api.deps import Settings, TemporalConnection
 from api.routes import ROUTERS, TAGS, account_mail, payment_webhooks
 from api.services import ApiServices
+from api.upkeep import FIRST_PURGE_AFTER_S, LOGIN_PURGE_EVERY_S, purging_expired_logins
 from api.version import platform_version
 from db.base import make_engine, make_sessionmaker
 from mail.config import MailConfig
@@ -95,11 +96,14 @@ def create_app(
     session_factory: sessionmaker[Session] | None = None,
     services: ApiServices | None = None,
     mail: MailConfig | None = None,
+    login_purge_every_s: float | None = LOGIN_PURGE_EVERY_S,
+    first_login_purge_after_s: float = FIRST_PURGE_AFTER_S,
 ) -> FastAPI:
     """Build the API from the entry point's settings. Tests pass their own settings
     and session factory; `services` are what the API may not import itself
     (remote actions, charger claims: api.services); `mail` is where account mail
-    goes (default: built from `settings`). Refuses (InsecureSettings)
+    goes (default: built from `settings`). While serving, expired logins are
+    purged every `login_purge_every_s` (api/upkeep.py). Refuses (InsecureSettings)
     the placeholder SECRET_KEY outside the embedded demo."""
     check_secret_key(settings)
     engine = None
@@ -110,7 +114,9 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         log.info("API %s serving %s", app.version, API_PREFIX)
-        yield
+        async with purging_expired_logins(session_factory, every_s=login_purge_every_s,
+                                          first_after_s=first_login_purge_after_s):
+            yield
         if engine is not None:
             engine.dispose()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from db.base import utcnow
 from db.models import ApiKey, ApiToken, LoginFailure, PortalSession, User
+from db.models.mail import AccountToken
 
 API_KEY_PREFIX = "eck_"
 
@@ -150,6 +152,37 @@ def clear_login_failures(db: Session, *, email: str) -> None:
 
 def forget_old_login_failures(db: Session, *, before: datetime) -> None:
     db.execute(delete(LoginFailure).where(LoginFailure.failed_at < before))
+
+
+# -- upkeep ------------------------------------------------------------------------
+
+# Expired rows are refused at once; they are deleted a day later, so a session or
+# link that just expired can still be told apart from one that never existed
+# while someone looks into a complaint.
+EXPIRED_KEPT_FOR = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class PurgedLogins:
+    portal_sessions: int
+    api_tokens: int
+    account_tokens: int  # password-reset and invitation links
+
+    @property
+    def total(self) -> int:
+        return self.portal_sessions + self.api_tokens + self.account_tokens
+
+
+def purge_expired_logins(db: Session, *, now: datetime,
+                         kept_for: timedelta = EXPIRED_KEPT_FOR) -> PurgedLogins:
+    """Delete portal sessions, bearer tokens and account links (password reset,
+    invitation) that expired more than `kept_for` before `now`; how many of each."""
+    before = now - kept_for
+    counts = [
+        db.execute(delete(model).where(model.expires_at < before)).rowcount or 0
+        for model in (PortalSession, ApiToken, AccountToken)
+    ]
+    return PurgedLogins(*counts)
 
 
 def same_secret(a: str, b: str) -> bool:

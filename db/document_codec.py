@@ -24,8 +24,16 @@ from domain.documents import (
 __all__ = ["content_sha256", "document_from_json", "document_to_json"]
 
 
+# Fields added after documents were first issued: left out while unset, so the
+# stored form (and content hash) of a document that does not use them is unchanged.
+_OPTIONAL_PARTY_FIELDS = frozenset({"sepa_mandate_id"})
+
+
 def _party(p: Party) -> dict:
-    return {f.name: getattr(p, f.name) for f in fields(p)} | {"kind": str(p.kind)}
+    return {
+        f.name: getattr(p, f.name) for f in fields(p)
+        if f.name not in _OPTIONAL_PARTY_FIELDS or getattr(p, f.name) is not None
+    } | {"kind": str(p.kind)}
 
 
 def _line(line: DocumentLine) -> dict:

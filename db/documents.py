@@ -154,16 +154,28 @@ def _lock_counter(session: Session, *, issuer_ref: str, series: str, year: int) 
 
 
 def _corrected_kind(session: Session, document: Document) -> DocumentKind | None:
+    """The kind a credit note corrects: that of the document at the start of its
+    chain (a second correction corrects the first credit note, which corrects
+    the invoice)."""
     if document.kind is not DocumentKind.CREDIT_NOTE:
         return None
-    kind = session.scalar(
-        select(IssuedDocumentRow.kind).where(IssuedDocumentRow.number == document.corrects_number)
+    number: str | None = document.corrects_number
+    seen: set[str] = set()
+    while number is not None and number not in seen:
+        seen.add(number)
+        row = session.execute(
+            select(IssuedDocumentRow.kind, IssuedDocumentRow.corrects_number)
+            .where(IssuedDocumentRow.number == number)
+        ).one_or_none()
+        if row is None:
+            break
+        if DocumentKind(row.kind) is not DocumentKind.CREDIT_NOTE:
+            return DocumentKind(row.kind)
+        number = row.corrects_number
+    raise ValueError(
+        f"credit note {document.key}: no issued document {document.corrects_number} "
+        "that starts from an invoice or statement"
     )
-    if kind is None:
-        raise ValueError(
-            f"credit note {document.key}: no issued document {document.corrects_number}"
-        )
-    return DocumentKind(kind)
 
 
 def record_sessions(session: Session, *, period: str, sessions: Iterable[tuple[str, bool]]) -> None:

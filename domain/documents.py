@@ -87,6 +87,13 @@ class Party:
     is_private_person: bool = False
     iban: str | None = None
     email: str | None = None
+    # The recipient of a claim pays it by SEPA direct debit from `iban` under
+    # this mandate (DOMAIN.md §8: pain.008 for invoices); None: by transfer.
+    sepa_mandate_id: str | None = None
+
+    @property
+    def pays_by_direct_debit(self) -> bool:
+        return bool(self.sepa_mandate_id and self.iban)
 
     @property
     def ref(self) -> str:

@@ -92,11 +92,17 @@ class Reconciliation:
         return "\n".join(lines)
 
 
-def _effective_kind(doc: IssuedDocument, kinds: Mapping[str, DocumentKind]) -> DocumentKind:
-    if doc.document.kind is not DocumentKind.CREDIT_NOTE:
-        return doc.document.kind
-    corrected = kinds.get(doc.document.corrects_number or "")
-    if corrected is None:
+def _effective_kind(doc: IssuedDocument, kinds: Mapping[str, DocumentKind],
+                    corrects: Mapping[str, str | None]) -> DocumentKind:
+    """A credit note counts as the kind at the start of its chain (a second
+    correction corrects the first credit note, which corrects the invoice)."""
+    number: str | None = doc.number
+    seen: set[str] = set()
+    while kinds.get(number or "") is DocumentKind.CREDIT_NOTE and number not in seen:
+        seen.add(number)
+        number = corrects.get(number)
+    corrected = kinds.get(number or "")
+    if corrected is None or corrected is DocumentKind.CREDIT_NOTE:
         raise ValueError(
             f"credit note {doc.number} corrects {doc.document.corrects_number}, "
             "which is not among the period's documents"
@@ -109,6 +115,7 @@ def expected_movements(
 ) -> tuple[dict[str, int], dict[str, set[str]]]:
     """Per account: the cents the documents imply, and which documents imply them."""
     kinds = {d.number: d.document.kind for d in documents}
+    corrects = {d.number: d.document.corrects_number for d in documents}
     amounts: dict[str, int] = defaultdict(int)
     sources: dict[str, set[str]] = defaultdict(set)
 
@@ -119,7 +126,7 @@ def expected_movements(
     for issued in documents:
         doc, number = issued.document, issued.number
         rid = doc.recipient.id
-        kind = _effective_kind(issued, kinds)
+        kind = _effective_kind(issued, kinds, corrects)
         vat = doc.vat_cents
         if kind is DocumentKind.INVOICE:
             add(receivable_org(rid), doc.total_cents, number)

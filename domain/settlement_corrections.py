@@ -10,6 +10,10 @@ Decisions where DOMAIN.md is silent:
   negative), one per line that disappeared (−old) and one per new line (+new).
 * A credit note corrects the original *together with* credit notes already
   issued against it, so a second correction only credits what is still wrong.
+  It references the latest issued version: the original's newest credit note
+  (`CN-1` corrects `INV-1`, `CN-2` corrects `CN-1`), so each credit note of a
+  chain has its own number and document key, and recomputing after the last one
+  finds nothing to correct.
 * A recomputed document without an original (a recipient the period had no
   document for) is returned as it is: a supplementary document of the period.
 * Documents that did not change produce nothing.
@@ -76,6 +80,26 @@ def _difference_lines(
     return tuple(lines)
 
 
+def _roots(original: Sequence[IssuedDocument]) -> dict[str, str]:
+    """number → the number of the document at the start of its correction
+    chain (a credit note may correct an earlier credit note)."""
+    corrects = {
+        i.number: i.document.corrects_number
+        for i in original
+        if i.document.kind is DocumentKind.CREDIT_NOTE
+    }
+    roots: dict[str, str] = {}
+    for number in corrects:
+        root, seen = number, {number}
+        while root in corrects:
+            root = corrects[root]
+            if root in seen:
+                raise ValueError(f"credit note {number}: its correction chain is a loop")
+            seen.add(root)
+        roots[number] = root
+    return roots
+
+
 def correction_documents(
     original: Sequence[IssuedDocument], recomputed: Sequence[Document]
 ) -> tuple[Document, ...]:
@@ -83,12 +107,16 @@ def correction_documents(
     ones; plus recomputed documents that have no original. Order: the originals'
     order, then the new documents in their own order."""
     bases = [i for i in original if i.document.kind is not DocumentKind.CREDIT_NOTE]
+    roots = _roots(original)
     earlier_credits: dict[str, list[DocumentLine]] = {}
+    corrected_already = {i.document.corrects_number for i in original}
+    latest: dict[str, str] = {}  # root number → its latest version: the chain's tip
     for issued in original:
         if issued.document.kind is DocumentKind.CREDIT_NOTE:
-            earlier_credits.setdefault(issued.document.corrects_number, []).extend(
-                issued.document.lines
-            )
+            root = roots[issued.number]
+            earlier_credits.setdefault(root, []).extend(issued.document.lines)
+            if issued.number not in corrected_already:
+                latest[root] = issued.number
     by_key = {doc.key: doc for doc in recomputed}
     seen: set[str] = set()
     result: list[Document] = []
@@ -96,9 +124,10 @@ def correction_documents(
         doc = issued.document
         seen.add(doc.key)
         now = by_key.get(doc.key)
+        corrected = latest.get(issued.number, issued.number)
         issued_lines = list(doc.lines) + earlier_credits.get(issued.number, [])
         lines = _difference_lines(
-            issued.number, issued_lines, now.lines if now else (), doc.currency
+            corrected, issued_lines, now.lines if now else (), doc.currency
         )
         if not lines:
             continue
@@ -113,13 +142,17 @@ def correction_documents(
                 branding=source.branding,
                 lines=lines,
                 currency=doc.currency,
-                corrects_number=issued.number,
+                corrects_number=corrected,
                 notes=(
-                    f"Corrects {issued.number} of {issued.issue_date.isoformat()} "
-                    f"for period {doc.period}.",
+                    f"Corrects {_as_corrected(issued, corrected)} for period {doc.period}.",
                     *source.notes,
                 ),
             )
         )
     result.extend(doc for doc in recomputed if doc.key not in seen)
     return tuple(result)
+
+
+def _as_corrected(issued: IssuedDocument, corrected: str) -> str:
+    original = f"{issued.number} of {issued.issue_date.isoformat()}"
+    return original if corrected == issued.number else f"{original} as corrected by {corrected}"

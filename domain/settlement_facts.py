@@ -77,6 +77,9 @@ class OrganizationFacts:
     billing_email: str | None = None
     address: str | None = None
     country: str = "NL"
+    # The signed mandate its invoices are collected under, when it pays by SEPA
+    # direct debit (payment method `sepa_mandate`, or none set and a mandate).
+    sepa_mandate_id: str | None = None
 
     @property
     def main_organization_id(self) -> int:

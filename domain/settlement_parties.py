@@ -89,7 +89,9 @@ class PartyDirectory:
             email=p.support_email,
         )
 
-    def recipient(self, kind: str, party_id: int) -> Party:
+    def recipient(self, kind: str, party_id: int, *, collected: bool = False) -> Party:
+        """The recipient as printed; `collected`: of a claim of the platform, so
+        an organization paying by direct debit carries its mandate."""
         if kind == PartyKind.ORGANIZATION:
             facts = o = self.organizations[party_id]
             details = {
@@ -98,6 +100,7 @@ class PartyDirectory:
                 "vat_registered": o.vat_registered,
                 "is_private_person": o.is_private_person,
                 "email": o.billing_email,
+                "sepa_mandate_id": o.sepa_mandate_id if collected else None,
             }
         elif kind == PartyKind.PARTNER:
             facts = p = self.partners[party_id]
@@ -190,7 +193,8 @@ def assemble_documents(
         lines = grouped[(kind, party_kind, party_id)]
         if not lines:
             continue
-        recipient = parties.recipient(party_kind, party_id)
+        collected = DIRECTION[DocumentKind(kind)] is Direction.DUE_TO_PLATFORM
+        recipient = parties.recipient(party_kind, party_id, collected=collected)
         documents.append(
             Document(
                 kind=DocumentKind(kind),

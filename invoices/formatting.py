@@ -28,6 +28,7 @@ __all__ = [
     "format_short_day",
     "format_unit_price",
     "labels_for",
+    "mask_iban",
 ]
 
 
@@ -78,6 +79,14 @@ def format_unit_price(price: Decimal | None, currency: str, *, locale: str) -> s
     return format_currency(price, currency, format="¤ #,##0.00##", locale=locale)
 
 
+def mask_iban(iban: str) -> str:
+    """`NL** **** **** **12 34`: the country and the last four characters, in
+    groups of four, as a direct-debit notice shows the account it debits."""
+    compact = "".join(iban.split()).upper()
+    masked = compact[:2] + "*" * max(len(compact) - 6, 0) + compact[2:][-4:]
+    return " ".join(masked[i:i + 4] for i in range(0, len(masked), 4))
+
+
 def format_rate(rate: Decimal, *, locale: str) -> str:
     """A VAT rate in percent: `21 %`, `0 %`, `9 %`."""
     return f"{format_decimal(rate, format='#,##0.##', locale=locale)} %"
@@ -103,6 +112,7 @@ _EN = {
     "period": "Period",
     "due_date": "Due date",
     "payment_date": "Payment date",
+    "collection_date": "Collection date",
     "customer_vat": "Your VAT id",
     "from": "From",
     "to": "To",
@@ -133,6 +143,9 @@ _EN = {
     "section_subscription_kickback": "Subscription kickback per customer",
     "pay_to_us": "Please transfer {amount} by {due} to IBAN {iban} in the name of {name}, "
                  "quoting {number}.",
+    "pay_by_direct_debit": "The amount of {amount} will be collected by SEPA direct debit from "
+                           "IBAN {iban} on or after {due}, under mandate reference {mandate}. "
+                           "No action is needed.",
     "pay_to_you": "We transfer {amount} on {due} to your IBAN {iban}.",
     "pay_to_you_no_iban": "We transfer {amount} on {due} as soon as we have your IBAN.",
     "credit_offset": "The credited amount of {amount} is offset against your next payment.",
@@ -160,6 +173,7 @@ _NL = {
     "period": "Periode",
     "due_date": "Vervaldatum",
     "payment_date": "Betaaldatum",
+    "collection_date": "Incassodatum",
     "customer_vat": "Uw btw-nummer",
     "from": "Van",
     "to": "Aan",
@@ -190,6 +204,9 @@ _NL = {
     "section_subscription_kickback": "Abonnementsvergoeding per klant",
     "pay_to_us": "Wij verzoeken u {amount} vóór {due} over te maken op IBAN {iban} "
                  "t.n.v. {name}, o.v.v. {number}.",
+    "pay_by_direct_debit": "Het bedrag van {amount} wordt op of na {due} via SEPA-incasso "
+                           "afgeschreven van IBAN {iban}, onder machtigingskenmerk {mandate}. "
+                           "U hoeft niets te doen.",
     "pay_to_you": "Wij maken {amount} op {due} over naar uw IBAN {iban}.",
     "pay_to_you_no_iban": "Wij maken {amount} op {due} over zodra wij uw IBAN hebben.",
     "credit_offset": "Het gecrediteerde bedrag van {amount} wordt verrekend met uw "

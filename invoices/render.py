@@ -117,6 +117,7 @@ def document_context(issued: IssuedDocument, *, locale: str) -> dict[str, Any]:
     money = _money(doc, locale)
     paid_by_us = doc.direction is Direction.PAID_BY_PLATFORM
     self_billing = paid_by_us and doc.recipient.vat_registered
+    debited = _collected_by_direct_debit(doc)
     return {
         "lang": "nl" if locale.lower().startswith("nl") else "en",
         "L": labels,
@@ -133,8 +134,8 @@ def document_context(issued: IssuedDocument, *, locale: str) -> dict[str, Any]:
             ) if part
         ),
         "issuer": _party(doc.issuer),
-        "recipient": _party(doc.recipient),
-        "meta": _meta(issued, paid_by_us, labels, locale),
+        "recipient": _party(doc.recipient, masked=debited),
+        "meta": _meta(issued, paid_by_us, debited, labels, locale),
         "sections": _sections(doc, labels, locale),
         "net": money(doc.net_cents),
         "vat_rows": [
@@ -146,7 +147,7 @@ def document_context(issued: IssuedDocument, *, locale: str) -> dict[str, Any]:
         "vat_amounts": [money(v.vat_cents) for v in doc.vat_summary],
         "total_label": _total_label(doc, paid_by_us, labels),
         "total": money(doc.total_cents),
-        "payment": _payment_text(issued, paid_by_us, labels, locale),
+        "payment": _payment_text(issued, paid_by_us, debited, labels, locale),
         "notes": _notes(doc, self_billing, labels),
     }
 
@@ -193,18 +194,25 @@ def _logo_src(logo_url: str | None, brand: str) -> str | None:
     return None
 
 
-def _party(party: Party) -> dict[str, Any]:
+def _collected_by_direct_debit(doc: Document) -> bool:
+    """A claim of the platform on a recipient with a direct-debit mandate: the
+    platform collects it (pain.008) instead of asking for a transfer."""
+    return (doc.direction is Direction.DUE_TO_PLATFORM and doc.recipient.pays_by_direct_debit
+            and doc.total_cents > 0)
+
+
+def _party(party: Party, *, masked: bool = False) -> dict[str, Any]:
     return {
         "name": party.name,
         "address_lines": [line for line in party.address.split("\n") if line.strip()],
         "country": party.country,
         "vat_id": party.vat_id,
-        "iban": party.iban,
+        "iban": fmt.mask_iban(party.iban) if masked and party.iban else party.iban,
         "email": party.email,
     }
 
 
-def _meta(issued: IssuedDocument, paid_by_us: bool, labels: fmt.Labels,
+def _meta(issued: IssuedDocument, paid_by_us: bool, debited: bool, labels: fmt.Labels,
           locale: str) -> list[tuple[str, str]]:
     doc = issued.document
     rows = [
@@ -214,6 +222,8 @@ def _meta(issued: IssuedDocument, paid_by_us: bool, labels: fmt.Labels,
     ]
     if issued.due_date is not None:
         label = labels["payment_date"] if paid_by_us else labels["due_date"]
+        if debited:
+            label = labels["collection_date"]
         rows.append((label, fmt.format_day(issued.due_date, locale=locale)))
     if doc.corrects_number:
         rows.append((labels["corrects"], doc.corrects_number))
@@ -265,8 +275,8 @@ def _total_label(doc: Document, paid_by_us: bool, labels: fmt.Labels) -> str:
     return labels["total_paid"] if paid_by_us else labels["total_due"]
 
 
-def _payment_text(issued: IssuedDocument, paid_by_us: bool, labels: fmt.Labels,
-                  locale: str) -> str:
+def _payment_text(issued: IssuedDocument, paid_by_us: bool, debited: bool,
+                  labels: fmt.Labels, locale: str) -> str:
     doc = issued.document
     amount = fmt.format_money(abs(doc.total_cents), doc.currency, locale=locale)
     due = fmt.format_day(issued.due_date or issued.issue_date, locale=locale)
@@ -276,6 +286,11 @@ def _payment_text(issued: IssuedDocument, paid_by_us: bool, labels: fmt.Labels,
         if not doc.recipient.iban:
             return labels["pay_to_you_no_iban"].format(amount=amount, due=due)
         return labels["pay_to_you"].format(amount=amount, due=due, iban=doc.recipient.iban)
+    if debited:  # collected on the due date at the earliest (the pre-notification)
+        return labels["pay_by_direct_debit"].format(
+            amount=amount, due=due, iban=fmt.mask_iban(doc.recipient.iban or ""),
+            mandate=doc.recipient.sepa_mandate_id,
+        )
     return labels["pay_to_us"].format(
         amount=amount, due=due, iban=doc.issuer.iban or "", name=doc.issuer.name,
         number=issued.number,

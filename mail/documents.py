@@ -44,6 +44,10 @@ def document_mail(issued: IssuedDocument) -> DocumentMail:
                  "points and the charging costs your employees were reimbursed.")
         facts += [("Due", _day(issued.due_date)), ("Amount due", total)]
         closing = "Please pay by the due date; with a direct debit mandate we collect it for you."
+        if doc.recipient.pays_by_direct_debit and doc.total_cents > 0:
+            facts[-2] = ("Collected on or after", _day(issued.due_date))
+            closing = (f"We collect it by SEPA direct debit under mandate "
+                       f"{doc.recipient.sepa_mandate_id}; no action is needed.")
     elif doc.kind is DocumentKind.ROAMING_INVOICE:
         intro = (f"attached is our invoice for the charging sessions of your customers on our "
                  f"charging points in {month}, one line per session (CDR).")

@@ -33,7 +33,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import and_, func, literal, or_, select, union_all
+from sqlalchemy import and_, case, func, literal, or_, select, union_all
 from sqlalchemy.sql import CompoundSelect, Select
 
 from db.base import utcnow
@@ -51,6 +51,7 @@ from db.models import (
     SubscriptionPlan,
 )
 from db.models.documents import PeriodSession
+from domain.payments import PaymentMethod
 from domain.periods import local_date, parse_period
 from settlement import schemas
 
@@ -79,6 +80,17 @@ def _bp(rate: Decimal) -> int:
     if bp != bp.to_integral_value():
         raise ValueError(f"rate {rate} % has more than two decimals")
     return int(bp)
+
+
+def _direct_debit_mandate(o: type[Organization]):
+    """The mandate an organization's invoices are collected under: its signed
+    mandate when it pays by direct debit (method `sepa_mandate`, or none set),
+    else NULL; the rule of `db.payments.payment_method`."""
+    return case(
+        (or_(o.payment_method.is_(None), o.payment_method == str(PaymentMethod.SEPA_MANDATE)),
+         o.sepa_mandate_id),
+        else_=None,
+    ).label("sepa_mandate_id")
 
 
 def session_select(
@@ -254,6 +266,7 @@ def export_period(
             "organizations": select(
                 o.id, o.customer_id, o.parent_id, o.name, o.is_private_person,
                 o.vat_registered, o.vat_id, o.iban, o.billing_email, o.address, o.country,
+                _direct_debit_mandate(o),
             ).order_by(o.id),
             "emsps": select(e.id, e.name, e.vat_id, e.iban, e.billing_email, e.address)
             .order_by(e.id),

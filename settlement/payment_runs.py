@@ -166,6 +166,12 @@ def write_payment_files(
             end_to_end_id=numbers[0], description=f"{period} {' '.join(numbers)}"[:140],
             mandate_id=org.sepa_mandate_id, mandate_signed_on=org.sepa_mandate_signed_on,
         ))
+    # An invoice collected by direct debit announces "on or after <its due date>"
+    # (invoices/render.py, the SEPA pre-notification): never collect earlier.
+    collection_date = max(
+        [execution_date] + [d.due_date for d in documents
+                            if d.number in collected_numbers and d.due_date
+                            and d.document.total_cents > 0])
     try:
         if collections:
             if not platform.sepa_creditor_id:
@@ -173,7 +179,7 @@ def write_payment_files(
             path = out_dir / f"collections-{period}-pain.008.xml"
             path.write_bytes(sepa.direct_debit_file(
                 creditor=own, creditor_id=platform.sepa_creditor_id, collections=collections,
-                message_id=f"EC-{period}-R{run}-DEBITS", collection_date=execution_date,
+                message_id=f"EC-{period}-R{run}-DEBITS", collection_date=collection_date,
             ))
             files.append(path)
     except sepa.InvalidBankAccount as exc:

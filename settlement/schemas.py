@@ -27,6 +27,7 @@ ORGANIZATIONS = {
     "id": pl.Int64, "customer_id": pl.Int64, "parent_id": pl.Int64, "name": pl.String,
     "is_private_person": pl.Boolean, "vat_registered": pl.Boolean, "vat_id": pl.String,
     "iban": pl.String, "billing_email": pl.String, "address": pl.String, "country": pl.String,
+    "sepa_mandate_id": pl.String,  # only when its invoices are collected by direct debit
 }
 EMSPS = {
     "id": pl.Int64, "name": pl.String, "vat_id": pl.String, "iban": pl.String,

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, text
 
 from db.base import transaction
+from db.models import ApiToken, PortalSession, User
+from db.models.mail import AccountToken
+from domain.enums import Role
 
 
 def without_guards(factory, table: str, sqlite_triggers: list[str], pg_trigger: str, stmt):
@@ -18,3 +23,31 @@ def without_guards(factory, table: str, sqlite_triggers: list[str], pg_trigger: 
             for name in sqlite_triggers:
                 s.execute(text(f"DROP TRIGGER {name}"))
             s.execute(stmt)
+
+
+def add_logins(factory, *, expired_at: datetime, tag: str) -> None:
+    """One portal session, one bearer token and one reset link expiring at `expired_at`."""
+    with transaction(factory) as db:
+        user = db.scalar(select(User).order_by(User.id).limit(1))
+        if user is None:
+            user = User(email="ops@energycloud.example", name="Ops", role=Role.PLATFORM_ADMIN,
+                        password_hash="x", active=True)
+            db.add(user)
+            db.flush()
+        created = expired_at - timedelta(hours=1)
+        db.add_all([
+            PortalSession(token_hash=f"{tag}-s".ljust(64, "0"), csrf_token="c", user_id=user.id,
+                          created_at=created, last_seen_at=created, expires_at=expired_at),
+            ApiToken(token_hash=f"{tag}-t".ljust(64, "0"), user_id=user.id, created_at=created,
+                     expires_at=expired_at),
+            AccountToken(user_id=user.id, purpose="password_reset",
+                         token_sha256=f"{tag}-r".ljust(64, "0"), created_at=created,
+                         expires_at=expired_at),
+        ])
+
+
+def login_counts(factory) -> tuple[int, ...]:
+    """(portal sessions, bearer tokens, account links)."""
+    with factory() as db:
+        return tuple(db.scalar(select(func.count()).select_from(m))
+                     for m in (PortalSession, ApiToken, AccountToken))

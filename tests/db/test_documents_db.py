@@ -212,6 +212,37 @@ def test_credit_notes_post_proportional_reversals_and_still_reconcile(session_fa
         4994 - 180, 2327 - 36, 560 - 30)
 
 
+def test_a_second_correction_issues_a_credit_note_of_the_first_and_a_rerun_issues_nothing(
+    session_factory,
+):
+    issued, _, _ = _issue_october(session_factory)
+    first = correction_documents(
+        issued, build_period_documents(october(home_first_connected=date(2026, 10, 18))))
+    issue_documents(session_factory, period="2026-10", documents=first,
+                    issue_date=date(2026, 11, 5))
+    later = build_period_documents(october(home_first_connected=date(2026, 10, 25)))
+    with session_factory() as s:
+        second = correction_documents(period_documents(s, "2026-10"), later)
+    credited = issue_documents(session_factory, period="2026-10", documents=second,
+                               issue_date=date(2026, 12, 3))
+    assert [(c.number, c.document.corrects_number, c.document.total_cents) for c in credited] == [
+        ("CN-2026-000003", "CN-2026-000001", -217), ("CN-2026-000004", "CN-2026-000002", -44)]
+    entries = _count(session_factory, JournalEntryRow)
+
+    # The same run again (a retried activity) returns the same documents.
+    again = issue_documents(session_factory, period="2026-10", documents=second,
+                            issue_date=date(2026, 12, 3))
+    assert [c.number for c in again] == ["CN-2026-000003", "CN-2026-000004"]
+    with session_factory() as s:
+        assert correction_documents(period_documents(s, "2026-10"), later) == ()
+        assert len(period_documents(s, "2026-10")) == 9
+        result = reconcile_period(s, "2026-10")
+    assert _count(session_factory, JournalEntryRow) == entries
+    assert result.ok, result.describe()
+    assert (result.in_cents, result.out_cents, result.vat_payable_cents) == (
+        4994 - 180 - 179, 2327 - 36 - 36, 560 - 30 - 30)
+
+
 def test_the_period_state_machine_moves_one_step_at_a_time_and_back_on_rejection(
     session_factory,
 ):

@@ -25,6 +25,7 @@ from domain.documents import (
     IssuedDocument,
     LineSection,
 )
+from invoices.formatting import mask_iban
 from invoices.render import LocalOnlyFetcher, document_context, render_pdf
 from invoices.samples import PLATFORM, SHELL, VOLT_BRANDING, october_documents
 from invoices.storage import StoredPdfConflict, pdf_path, store_pdf
@@ -114,6 +115,56 @@ def test_english_locale_prints_english_labels_and_formats():
     for item in ("Invoice", "Total due €41.88", "2 November 2026", "October 2026",
                  "18.250 kWh", "VAT 21 % on €30.39", "outside the scope of VAT"):
         assert item in text, item
+
+
+def _by_direct_debit(issued: IssuedDocument, mandate: str = "ACME-2026-001") -> IssuedDocument:
+    doc = issued.document
+    recipient = dataclasses.replace(doc.recipient, sepa_mandate_id=mandate)
+    return dataclasses.replace(issued, document=dataclasses.replace(doc, recipient=recipient))
+
+
+def test_a_direct_debit_invoice_announces_the_collection_instead_of_asking_for_a_transfer(
+    tmp_path,
+):
+    transfer = pdf_text(render_pdf(DOCS["invoice"], locale="nl_NL"))
+    debit = pdf_text(render_pdf(_by_direct_debit(DOCS["invoice"]), locale="nl_NL"))
+    # The bank-transfer invoice is as it was.
+    assert ("Wij verzoeken u € 41,88 vóór 16 november 2026 over te maken op IBAN "
+            "NL91ABNA0417164300 t.n.v. Energy Cloud Operations B.V., o.v.v. INV-2026-000001."
+            ) in transfer
+    assert "incasso" not in transfer.lower() and "IBAN NL20INGB0001234567" in transfer
+    # The direct-debit one: amount, masked IBAN, date and mandate; no transfer.
+    assert ("Het bedrag van € 41,88 wordt op of na 16 november 2026 via SEPA-incasso "
+            "afgeschreven van IBAN NL** **** **** **45 67, onder machtigingskenmerk "
+            "ACME-2026-001.") in debit
+    assert "Incassodatum 16 november 2026" in debit
+    assert "over te maken" not in debit and "NL20INGB0001234567" not in debit
+    assert "IBAN NL** **** **** **45 67" in debit  # the recipient's block is masked too
+    english = pdf_text(render_pdf(_by_direct_debit(DOCS["invoice"]), locale="en_GB"))
+    assert ("The amount of €41.88 will be collected by SEPA direct debit from IBAN "
+            "NL** **** **** **45 67 on or after 16 November 2026, under mandate reference "
+            "ACME-2026-001.") in english
+    assert "Collection date 16 November 2026" in english
+    if shutil.which("pdftoppm"):  # a PNG of each, to look at the layout
+        for name, issued in (("transfer", DOCS["invoice"]),
+                             ("debit", _by_direct_debit(DOCS["invoice"]))):
+            (tmp_path / f"{name}.pdf").write_bytes(render_pdf(issued))
+            subprocess.run(["pdftoppm", "-r", "60", "-png", "-singlefile",
+                            str(tmp_path / f"{name}.pdf"), str(tmp_path / name)],
+                           check=True, timeout=60)
+            assert (tmp_path / f"{name}.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_a_credit_note_and_a_statement_of_a_direct_debit_customer_are_unchanged():
+    for name in ("credit_note", "payout_acme"):
+        assert pdf_text(render_pdf(_by_direct_debit(DOCS[name]))) == pdf_text(
+            render_pdf(DOCS[name]))
+
+
+def test_an_iban_is_masked_but_for_its_country_and_last_four_characters():
+    assert mask_iban("NL91ABNA0417161234") == "NL** **** **** **12 34"
+    assert mask_iban("nl91 abna 0417 1612 34") == "NL** **** **** **12 34"
+    assert mask_iban("DE89370400440532013000") == "DE** **** **** **** **30 00"
 
 
 def test_a_late_session_is_marked_with_its_original_date():

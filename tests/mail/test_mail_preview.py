@@ -5,6 +5,7 @@ renders to a non-blank page in its brand's colour."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import shutil
 import subprocess
 from datetime import UTC, datetime, timedelta
@@ -73,3 +74,17 @@ def test_one_mail_of_each_kind_renders_to_png_in_its_brand():
         made.append(_png(f"account-{purpose}", html))
     for png in made:
         assert png.stat().st_size > 5_000, f"{png} looks blank"
+
+
+def test_the_mail_of_a_direct_debit_invoice_says_it_is_collected():
+    issued = october_documents()["invoice"]
+    doc = issued.document
+    debited = dataclasses.replace(issued, document=dataclasses.replace(
+        doc, recipient=dataclasses.replace(doc.recipient, sepa_mandate_id="ACME-2026-001")))
+    transfer, debit = document_mail(issued), document_mail(debited)
+    assert transfer.closing.startswith("Please pay by the due date")
+    assert ("Due", "16 November 2026") in transfer.facts
+    assert debit.closing == ("We collect it by SEPA direct debit under mandate ACME-2026-001; "
+                             "no action is needed.")
+    assert ("Collected on or after", "16 November 2026") in debit.facts
+    assert ("Amount due", "EUR 41.88") in debit.facts

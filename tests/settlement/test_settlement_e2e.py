@@ -43,6 +43,7 @@ from db.models import (
     SettlementPeriod,
 )
 from db.settlement_periods import reconcile_period
+from domain.documents import DocumentKind
 from energycloud.demo_october import DemoSession, drive_october_sessions
 from settlement.payments.sepa_files import SepaFilesProvider
 from tests.payments.helpers import progress_until
@@ -137,6 +138,13 @@ async def test_october_settles_end_to_end_to_the_cent(
             assert f">{amount}<" in pain001
         pain008 = files["collections-2026-10-pain.008.xml"].read_text()
         assert ">41.88<" in pain008 and "ACME-2026-001" in pain008
+        # Collected on the date the invoice announces ("on or after" its due date).
+        with session_factory() as s:
+            [invoice] = [d for d in period_documents(s, "2026-10")
+                         if d.document.kind is DocumentKind.INVOICE]
+        assert invoice.document.recipient.sepa_mandate_id == "ACME-2026-001"
+        assert f"<ReqdColltnDt>{invoice.due_date.isoformat()}</ReqdColltnDt>" in pain008
+        assert "SEPA-incasso" in pdf_text(_pdf(session_factory, invoice.number))
         assert any(name.endswith(".csv") for name in files)
         assert any(name.endswith(".parquet") for name in files)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import polars as pl
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from db.base import transaction
 from db.demo import load_demo_data
@@ -95,6 +95,32 @@ def test_october_of_the_demo_world_exports_and_computes_to_the_scenarios(
                 {"Acme Logistics B.V.", "ShellRecharge", "Jan de Vries", "VoltPartners"}]
     assert scenario == OCTOBER_TOTALS
     assert documents == build_period_documents(load_facts(tmp_path / "2026-10"))
+
+
+def test_an_invoice_carries_the_mandate_only_of_a_customer_paying_by_direct_debit(
+    session_factory, tmp_path
+):
+    load_demo_data(session_factory)  # Acme signed mandate ACME-2026-001
+    _store_sessions(session_factory, OCTOBER_SESSIONS)
+
+    def mandates(out):
+        export_period(session_factory, period="2026-10", out_dir=out)
+        return {(d.kind.value, d.recipient.name): d.recipient.sepa_mandate_id
+                for d in compute_period(out).documents
+                if d.recipient.name in ("Acme Logistics B.V.", "ShellRecharge")}
+
+    assert mandates(tmp_path / "by-mandate") == {
+        ("invoice", "Acme Logistics B.V."): "ACME-2026-001",  # collected by pain.008
+        ("roaming_invoice", "ShellRecharge"): None,  # eMSPs transfer
+        ("payout_statement", "Acme Logistics B.V."): None,  # paid to them, not collected
+    }
+    for method, mandate in (("sepa_mandate", "ACME-2026-001"), ("bank_transfer", None),
+                            ("mollie", None)):
+        with transaction(session_factory) as s:
+            s.execute(update(Organization).where(Organization.name == "Acme Logistics B.V.")
+                      .values(payment_method=method))
+        found = mandates(tmp_path / method)
+        assert found[("invoice", "Acme Logistics B.V.")] == mandate, method
 
 
 def test_a_late_session_goes_into_the_next_period_with_its_own_date(session_factory, tmp_path):

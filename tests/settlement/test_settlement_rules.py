@@ -169,3 +169,44 @@ def test_a_second_correction_credits_only_what_is_still_wrong():
     ]
     assert correction_documents(issued, fixed) == ()
     assert correction_documents(_issue(fixed), fixed) == ()
+
+
+def test_a_second_correction_is_a_new_credit_note_of_the_latest_version():
+    # October is issued, corrected in November (HOME-001 from 18 Oct), and
+    # corrected again in December (from 25 Oct: 7/31 days, 7.95 × 7 / 31 =
+    # 1.7952 → 1.80; was 3.59).
+    issued = _issue(build_period_documents(october()))
+    first = correction_documents(
+        issued, build_period_documents(october(home_first_connected=date(2026, 10, 18))))
+    issued += [
+        IssuedDocument(doc, f"CN-2026-{n:06d}", date(2026, 11, 5), None)
+        for n, doc in enumerate(first, start=1)
+    ]
+    later = build_period_documents(october(home_first_connected=date(2026, 10, 25)))
+    second = correction_documents(issued, later)
+    assert [(n.recipient.name, n.corrects_number) for n in second] == [
+        ("Acme Logistics B.V.", "CN-2026-000001"), ("VoltPartners", "CN-2026-000002"),
+    ]
+    acme, volt = second
+    assert acme.key == "credit_note:organization:1:CN-2026-000001"
+    assert {d.key for d in second}.isdisjoint(d.key for d in first)
+    assert (acme.net_cents, acme.vat_cents, acme.total_cents) == (-179, -38, -217)
+    assert "(was EUR 3.59, now EUR 1.80)" in acme.lines[0].description
+    assert acme.lines[0].quantity == Decimal(-7)
+    assert acme.notes[0] == (
+        "Corrects DOC-2026-000001 of 2026-11-02 as corrected by CN-2026-000001 "
+        "for period 2026-10.")
+    # Kickback: 20 % of 26.80 = 5.36, was 5.72 after the first correction.
+    assert (volt.net_cents, volt.vat_cents, volt.total_cents) == (-36, -8, -44)
+
+    # Issued, nothing is left to correct, so a rerun issues no third document.
+    issued += [
+        IssuedDocument(doc, f"CN-2026-{n:06d}", date(2026, 12, 3), None)
+        for n, doc in enumerate(second, start=3)
+    ]
+    assert correction_documents(issued, later) == ()
+    # The original's net plus its chain of credit notes is the recomputed one.
+    [invoice] = [d for d in later if d.kind is DocumentKind.INVOICE]
+    chain = [i.document for i in issued if i.document.recipient.name == "Acme Logistics B.V."
+             and i.document.kind in (DocumentKind.INVOICE, DocumentKind.CREDIT_NOTE)]
+    assert sum(d.net_cents for d in chain) == invoice.net_cents

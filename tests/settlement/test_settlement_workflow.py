@@ -220,6 +220,62 @@ async def test_a_settled_period_is_corrected_only_by_credit_notes_in_a_supplemen
     assert result.vat_payable_cents == 560 - 30
 
 
+async def _supplementary(client, task_queue, work_dir, n: int, approval: Approval | None):
+    """Run the n-th supplementary run of October; approve it when it has work."""
+    handle = await client.start_workflow(
+        MonthlySettlementWorkflow.run,
+        SettlementInput("2026-10", str(work_dir), SettlementConfig(), supplementary=n),
+        id=f"settlement:2026-10:supplementary-{n}:{task_queue}", task_queue=task_queue)
+    if approval is not None:
+        progress = await wait_for_step(handle, "awaiting_approval")
+        assert progress.blocked is None, progress.blocked
+        await handle.signal(MonthlySettlementWorkflow.approve, approval)
+    return await asyncio.wait_for(handle.result(), timeout=60)
+
+
+def _first_connected(factory, day: int) -> None:
+    with transaction(factory) as s:
+        s.execute(update(ChargingPoint).where(ChargingPoint.ocpp_id == "ACME-HOME-001")
+                  .values(first_connected_at=datetime(2026, 10, day, 7, tzinfo=UTC)))
+
+
+async def test_a_second_correction_credits_the_first_credit_note_once(
+    temporal_client, session_factory, task_queue, tmp_path
+):
+    await _october(temporal_client, session_factory, task_queue)
+    approval = Approval("finance@energycloud.example", "2026-11-02T09:00:00+00:00")
+    async with session_worker(temporal_client, session_factory, task_queue):
+        october = await _start(temporal_client, task_queue, tmp_path, SettlementConfig())
+        await wait_for_step(october, "awaiting_approval")
+        await october.signal(MonthlySettlementWorkflow.approve, approval)
+        await october.result()
+        _first_connected(session_factory, 18)  # November's correction
+        await _supplementary(temporal_client, task_queue, tmp_path, 1, approval)
+        entries = _entries(session_factory)
+
+        _first_connected(session_factory, 25)  # and December's: 7/31 days, 1.80
+        second = await _supplementary(temporal_client, task_queue, tmp_path, 2, approval)
+        # The same run again, and the next one, find nothing left to correct.
+        rerun = await _supplementary(temporal_client, task_queue, tmp_path, 2, None)
+        nothing = await _supplementary(temporal_client, task_queue, tmp_path, 3, None)
+    notes = [(d.number, d.corrects_number, d.total_cents) for d in second.documents
+             if d.kind == "credit_note"]
+    assert notes == [("CN-2026-000001", "INV-2026-000001", -218),
+                     ("CN-2026-000002", "SB-2026-000003", -44),
+                     ("CN-2026-000003", "CN-2026-000001", -217),
+                     ("CN-2026-000004", "CN-2026-000002", -44)]
+    assert all(d.pdf_path for d in second.documents)
+    assert (rerun.documents, nothing.documents) == ((), ())
+    assert len(_numbers(session_factory)) == 9  # October's five and four credit notes
+    assert _entries(session_factory) == entries + 3  # the second notes' reversals only
+    with session_factory() as s:
+        result = reconcile_period(s, "2026-10")
+    assert result.ok, result.describe()
+    assert (result.in_cents, result.out_cents, result.kept_cents) == (
+        4994 - 180 - 179, 2327 - 36 - 36, 2667 - 144 - 143)
+    assert result.vat_payable_cents == 560 - 30 - 30
+
+
 async def test_a_posting_tampered_while_awaiting_approval_blocks_the_approval(
     temporal_client, session_factory, task_queue, tmp_path
 ):
