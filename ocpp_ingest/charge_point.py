@@ -96,13 +96,16 @@ class IngestChargePoint:
         cp_id: int,
         password_hash: str | None = None,
         pending: bool = False,
+        first_connected_at: datetime | None = None,
     ):
         super().__init__(
             ocpp_id, connection, response_timeout=ctx.options.command_timeout_s, logger=_LIBRARY_LOG
         )
         self.ctx = ctx
         self.cp_id = cp_id
-        self.tx = TransactionTracker(ctx, cp_id=cp_id, ocpp_id=ocpp_id)
+        self.tx = TransactionTracker(
+            ctx, cp_id=cp_id, ocpp_id=ocpp_id, first_connected_at=first_connected_at
+        )
         self.messages = 0
         self.unsolicited = 0
         # The stored password hash this socket proved (see db.ocpp_connections.record_boot).
@@ -257,9 +260,9 @@ class IngestChargePoint:
     # -- shared handler pieces ------------------------------------------------
 
     async def _boot(self, *, vendor, model, firmware_version, serial_number) -> tuple[str, int]:
-        status = await self.ctx.write(
+        booted = await self.ctx.write(
             partial(
-                ocpp_connections.record_boot,
+                ocpp_connections.boot,
                 cp_id=self.cp_id,
                 vendor=vendor,
                 model=model,
@@ -269,6 +272,8 @@ class IngestChargePoint:
                 password_hash=self.password_hash,
             )
         )
+        status = booted.registration
+        self.tx.first_connected_at = booted.first_connected_at
         self.pending = status != "Accepted"
         options = self.ctx.options
         interval = (

@@ -188,9 +188,9 @@ class IngestServer:
             await connection.close(1002, "Unsupported OCPP version: offer ocpp1.6 or ocpp2.0.1")
             return
         connection_id = uuid.uuid4().hex
-        cp_id = await self.ctx.write(
+        connected = await self.ctx.write(
             partial(
-                ocpp_connections.on_connect,
+                ocpp_connections.connect,
                 ocpp_id=admission.ocpp_id,
                 protocol=subprotocol,
                 node=self.node_id,
@@ -204,10 +204,12 @@ class IngestServer:
             admission.ocpp_id,
             connection,
             ctx=self.ctx,
-            cp_id=cp_id,
+            cp_id=connected.cp_id,
             password_hash=admission.password_hash,
             pending=admission.pending,
+            first_connected_at=connected.first_connected_at,
         )
+        cp_id = connected.cp_id
         previous = self.ctx.live.get(admission.ocpp_id)
         self.ctx.live[admission.ocpp_id] = cp
         self._connections[cp_id] = connection_id
