@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -66,7 +67,14 @@ _ALLOC_FIND = (
     .select_from(_TX.join(_TX_STATE, _TX_STATE.c.ocpp_transaction_id == _TX.c.id))
     .where(_TX.c.charging_point_id == bindparam("cp_id"), _TX.c.dedupe_key == bindparam("key"))
 )
-_ALLOC_INSERT = insert(_TX)
+# The new row, unless a retry of the same start finds its key taken (then no row
+# comes back and the stored one is looked up): one round trip in the usual case.
+_ALLOC_CLAIM = {
+    dialect: module.insert(_TX)
+    .on_conflict_do_nothing(index_elements=[_TX.c.charging_point_id, _TX.c.dedupe_key])
+    .returning(_TX.c.id)
+    for dialect, module in (("postgresql", postgresql), ("sqlite", sqlite))
+}
 _ALLOC_NAME = (
     update(_TX)
     .where(_TX.c.id == bindparam("pk"))
@@ -112,20 +120,20 @@ def allocate_v16(
     instant = (reported_at or started_at).astimezone(UTC).isoformat()
     key = f"{connector}:{id_tag}:{meter_start}:{instant}"
     # Core statements (this runs for every StartTransaction): no ORM objects, no
-    # unit-of-work flushes; the same rows and the same statements' effect.
+    # unit-of-work flushes; three round trips for a new start, two for a retry.
     connection = db.connection()
-    found = connection.execute(_ALLOC_FIND, {"cp_id": cp_id, "key": key}).first()
-    if found:
-        return TxRow(*found)
-    pk = connection.execute(
-        _ALLOC_INSERT,
+    claimed = connection.execute(
+        _ALLOC_CLAIM[connection.dialect.name],
         {
             "charging_point_id": cp_id,
             "dedupe_key": key,
             "transaction_id": "",
             "workflow_id": f"allocating:{uuid.uuid4()}",
         },
-    ).inserted_primary_key[0]  # the row id is the transaction id
+    ).first()
+    if claimed is None:  # a retried start: the key is taken
+        return TxRow(*connection.execute(_ALLOC_FIND, {"cp_id": cp_id, "key": key}).one())
+    pk = claimed.id  # the row id is the transaction id
     transaction_id = str(pk)
     workflow_id = session_workflow_id(ocpp_id, transaction_id, installation_id(db))
     connection.execute(_ALLOC_NAME, {"pk": pk, "tid": transaction_id, "wid": workflow_id})

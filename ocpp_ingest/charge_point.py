@@ -21,6 +21,7 @@ from db import ocpp_connections, ocpp_messages
 from db.base import utcnow
 from db.models import ConnectorStatusHistory
 from ocpp_ingest.budgets import ConnectionBudget
+from ocpp_ingest.calls import RememberingCalls
 from ocpp_ingest.context import IngestContext
 from ocpp_ingest.errors import excerpt, for_version, frame_error, framing_error, unknown_action
 from ocpp_ingest.frames import envelope_problem, frame_problem, head, payload_problem
@@ -80,7 +81,7 @@ _LIBRARY_LOG = BoundedLog(logging.getLogger("ocpp"), {})
 PENDING_ACTIONS = frozenset({"BootNotification", "Heartbeat"})
 
 
-class IngestChargePoint:
+class IngestChargePoint(RememberingCalls):
     """Mixin placed before `ocpp.v16.ChargePoint` / `ocpp.v201.ChargePoint`."""
 
     protocol: str = ""

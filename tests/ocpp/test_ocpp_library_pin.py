@@ -61,3 +61,75 @@ def test_a_charge_point_has_the_response_queue_its_call_reads_answers_from():
     assert isinstance(cp._response_queue, asyncio.Queue)
     # call() waits for its answer through _get_specific_response, which reads it.
     assert "_response_queue" in inspect.getsource(ChargePoint._get_specific_response)
+
+
+def _answers(base, calls):
+    """What a charge point of class `base` + two handlers sends for `calls`
+    (or the OCPPError its `_handle_call` raises)."""
+    from ocpp.exceptions import OCPPError
+    from ocpp.messages import unpack
+    from ocpp.routing import on
+    from ocpp.v16 import call_result
+
+    class Connection:
+        def __init__(self):
+            self.sent = []
+
+        async def send(self, message):
+            self.sent.append(message)
+
+    class Charger(base):
+        @on("BootNotification")
+        def on_boot(self, charge_point_vendor, charge_point_model, **kwargs):
+            return call_result.BootNotification(
+                current_time="2026-12-01T00:00:00Z", interval=len(kwargs), status="Accepted"
+            )
+
+        @on("MeterValues")
+        async def on_meter_values(self, connector_id, meter_value, call_unique_id, **kwargs):
+            if connector_id == 7:
+                raise ValueError("handler failed")
+            assert meter_value[0]["sampled_value"][0]["unit"] == "Wh"
+            return call_result.MeterValues()
+
+    async def run():
+        connection = Connection()
+        cp = Charger("CP-PIN", connection)
+        outcomes = []
+        for raw in calls:
+            try:
+                await cp._handle_call(unpack(raw))
+            except OCPPError as error:
+                outcomes.append(repr(error))
+            outcomes.extend(connection.sent)
+            connection.sent.clear()
+        return outcomes
+
+    return asyncio.run(run())
+
+
+def test_calls_handled_as_the_library_handles_them():
+    """`ocpp_ingest.calls.RememberingCalls` does what the library's `_handle_call`
+    does, only remembering signatures and key conversions: same answers, same
+    errors, for calls valid and not."""
+    import json
+
+    from ocpp_ingest.calls import RememberingCalls
+
+    meter = {"timestamp": "2026-12-01T00:00:00Z",
+             "sampledValue": [{"value": "10", "unit": "Wh", "measurand": "Power.Active.Import"}]}
+    calls = [
+        json.dumps(m)
+        for m in (
+            [2, "1", "BootNotification", {"chargePointVendor": "V", "chargePointModel": "M",
+                                         "chargeBoxSerialNumber": "S", "firmwareVersion": "1"}],
+            [2, "2", "MeterValues", {"connectorId": 1, "transactionId": 5, "meterValue": [meter]}],
+            [2, "3", "MeterValues", {"connectorId": 7, "meterValue": [meter]}],
+            [2, "4", "BootNotification", {"chargePointVendor": "V"}],
+            [2, "5", "BootNotification", {"chargePointVendor": 5, "chargePointModel": "M"}],
+            [2, "6", "MeterValues", {"connectorId": 1, "meterValue": [meter], "extra": 1}],
+        )
+    ]
+    library = _answers(ChargePoint16, calls)
+    assert len(library) == 6 and library[0].startswith('[3,"1"')
+    assert _answers(type("Fast", (RememberingCalls, ChargePoint16), {}), calls) == library
