@@ -133,3 +133,76 @@ def test_calls_handled_as_the_library_handles_them():
     library = _answers(ChargePoint16, calls)
     assert len(library) == 6 and library[0].startswith('[3,"1"')
     assert _answers(type("Fast", (RememberingCalls, ChargePoint16), {}), calls) == library
+
+
+_PAYLOADS = {
+    "1.6": {
+        "BootNotification": {"chargePointVendor": "V", "chargePointModel": "M",
+                             "firmwareVersion": "1.0"},
+        "StatusNotification": {"connectorId": 1, "errorCode": "NoError", "status": "Available",
+                               "timestamp": "2026-12-01T10:00:00Z", "info": "i"},
+        "StartTransaction": {"connectorId": 1, "idTag": "TAG", "meterStart": 0,
+                             "timestamp": "2026-12-01T10:00:00Z"},
+        "StopTransaction": {"transactionId": 3, "meterStop": 10,
+                            "timestamp": "2026-12-01T10:00:00Z",
+                            "reason": "Local", "transactionData": [
+                                {"timestamp": "2026-12-01T10:00:00Z",
+                                 "sampledValue": [{"value": "10", "unit": "kWh"}]}]},
+        "MeterValues": {"connectorId": 1, "transactionId": 3, "meterValue": [
+            {"timestamp": "2026-12-01T10:00:00Z", "sampledValue": [
+                {"value": "10", "unit": "Wh", "measurand": "Energy.Active.Import.Register",
+                 "phase": "L1", "context": "Sample.Periodic"}]}]},
+    },
+    "2.0.1": {
+        "BootNotification": {"reason": "PowerUp",
+                             "chargingStation": {"model": "M", "vendorName": "V"}},
+        "StatusNotification": {"timestamp": "2026-12-01T10:00:00Z",
+                               "connectorStatus": "Available", "evseId": 1, "connectorId": 1},
+        "TransactionEvent": {"eventType": "Started", "timestamp": "2026-12-01T10:00:00Z",
+                             "triggerReason": "Authorized", "seqNo": 0,
+                             "transactionInfo": {"transactionId": "T1"},
+                             "idToken": {"idToken": "TAG", "type": "ISO14443"},
+                             "evse": {"id": 1, "connectorId": 1},
+                             "meterValue": [{"timestamp": "2026-12-01T10:00:00Z",
+                                             "sampledValue": [{"value": 1.5, "unitOfMeasure": {
+                                                 "unit": "kWh", "multiplier": 0}}]}]},
+    },
+}
+_ODD_VALUES = (1, 1.0, 1.5, -1, "x", "x" * 600, True, None, {}, [], [1], {"a": 1})
+
+
+def _variants(value):
+    """`value`, and it with one thing changed: each leaf swapped for an odd value,
+    each key dropped, a key added."""
+    yield value
+    if isinstance(value, dict):
+        for key in value:
+            yield {k: v for k, v in value.items() if k != key}
+            for variant in _variants(value[key]):
+                yield {**value, key: variant}
+        yield {**value, "unexpected": 1}
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            for variant in _variants(item):
+                yield [*value[:i], variant, *value[i + 1:]]
+        yield []
+    else:
+        yield from _ODD_VALUES
+
+
+def test_the_fast_schema_check_is_never_more_lenient_than_the_library():
+    from ocpp.messages import MessageType, get_validator
+
+    from ocpp_ingest.calls import fast_validator
+
+    checked = 0
+    for ocpp_version, payloads in _PAYLOADS.items():
+        for action, payload in payloads.items():
+            library = get_validator(MessageType.Call, action, ocpp_version)
+            fast = fast_validator(MessageType.Call, action, ocpp_version)
+            assert fast is not None and fast.is_valid(payload), (ocpp_version, action)
+            for variant in _variants(payload):
+                if fast.is_valid(variant):
+                    assert library.is_valid(variant), (ocpp_version, action, variant)
+                checked += 1
+    assert checked > 500
