@@ -20,6 +20,7 @@ import contextlib
 import logging
 import re
 import signal
+import sys
 import uuid
 from datetime import timedelta
 from functools import partial
@@ -95,6 +96,8 @@ class IngestServer:
             import ocpp.messages
 
             ocpp.messages.ASYNC_VALIDATION = False  # process-wide knob of the library
+        if self.options.switch_interval_s is not None:
+            sys.setswitchinterval(self.options.switch_interval_s)  # see IngestOptions
         self.writer.start()
         await self.upkeep.renew_lease()  # remote actions find this node from now on
         self._server = await serve(
