@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, case, func, or_, select, update
+from sqlalchemy import bindparam, case, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from db.base import UTCDateTime
@@ -103,10 +103,25 @@ _ONLINE = (
         ocpp_protocol=bindparam("b_protocol"),
         state=_lifecycle_case(_CP.c.state, lifecycle.ON_CONNECT),
     )
+    .returning(_CP.c.first_connected_at)
 )
 
 
-def on_connect(
+@dataclass(frozen=True)
+class Connected:
+    """A socket's charging point, and when it was first connected (the ingest
+    checks charger timestamps against it; `None`: not yet)."""
+
+    cp_id: int
+    first_connected_at: datetime | None
+
+
+def on_connect(db: Session, **kwargs) -> int:
+    """`connect`, returning the charging point id."""
+    return connect(db, **kwargs).cp_id
+
+
+def connect(
     db: Session,
     *,
     ocpp_id: str,
@@ -116,10 +131,11 @@ def on_connect(
     connection: str,
     set_password_hash: str | None = None,
     cp_id: int | None = None,
-) -> int:
+) -> Connected:
     """Mark the charger online on this node, owned by socket `connection` from now
     on (whichever node held it before); an unknown charger becomes *pending*
-    (DOMAIN.md §9: held so it can be claimed). Returns the charging point id.
+    (DOMAIN.md §9: held so it can be claimed). Returns the charging point id and
+its `first_connected_at` (read in the same statement: no read of its own).
 
     `set_password_hash` is the hash of the password this socket presented, stored
     for a charger without one and for a *pending* one: until it is claimed, the
@@ -140,8 +156,9 @@ def on_connect(
                 "b_protocol": protocol,
             },
         )
-        if marked.rowcount:
-            return cp_id
+        row = marked.first()
+        if row is not None:
+            return Connected(cp_id, row.first_connected_at)
     cp = db.execute(
         select(ChargingPoint).where(ChargingPoint.ocpp_id == ocpp_id)
     ).scalar_one_or_none() or db.execute(
@@ -159,25 +176,33 @@ def on_connect(
     cp.ocpp_protocol = protocol
     cp.state = lifecycle.after_connect(cp.state)
     db.flush()
-    return cp.id
+    return Connected(cp.id, cp.first_connected_at)
 
 
 def _owned_by(t, node: str, connection):
     return (t.c.connected_node == node, t.c.connection_id == connection)
 
 
+_OFFLINE = (
+    update(_CP)
+    .where(
+        _CP.c.id == bindparam("b_id"),
+        *_owned_by(_CP, bindparam("b_node"), bindparam("b_connection")),
+    )
+    .values(
+        online=False,
+        connected_node=None,
+        last_seen_at=bindparam("b_now", type_=UTCDateTime()),
+        state=_lifecycle_case(_CP.c.state, lifecycle.ON_DISCONNECT),
+    )
+)
+
+
 def on_disconnect(db: Session, *, cp_id: int, node: str, connection: str, now: datetime) -> None:
-    """Offline, unless another socket (on any node) holds it by now."""
-    t = ChargingPoint.__table__
-    db.execute(
-        update(t)
-        .where(t.c.id == cp_id, *_owned_by(t, node, connection))
-        .values(
-            online=False,
-            connected_node=None,
-            last_seen_at=now,
-            state=_lifecycle_case(t.c.state, lifecycle.ON_DISCONNECT),
-        )
+    """Offline, unless another socket (on any node) holds it by now. One statement
+    built once (a node losing its network disconnects thousands at once)."""
+    db.connection().execute(
+        _OFFLINE, {"b_id": cp_id, "b_node": node, "b_connection": connection, "b_now": now}
     )
 
 
@@ -241,7 +266,37 @@ def sweep_offline(
     return list(ids)
 
 
-def record_boot(
+@dataclass(frozen=True)
+class Booted:
+    registration: str  # the OCPP RegistrationStatus
+    first_connected_at: datetime | None
+
+
+_BOOT_READ = select(
+    _CP.c.password_hash, _CP.c.ocpp_protocol, _CP.c.state, _CP.c.first_connected_at
+).where(_CP.c.id == bindparam("b_id"))
+_BOOT_WRITE = (
+    update(_CP)
+    .where(_CP.c.id == bindparam("b_id"))
+    .values(
+        vendor=bindparam("b_vendor"),
+        model=bindparam("b_model"),
+        firmware_version=bindparam("b_firmware"),
+        serial_number=func.coalesce(bindparam("b_serial"), _CP.c.serial_number),
+        state=bindparam("b_state"),
+        first_connected_at=bindparam("b_first", type_=UTCDateTime()),
+    )
+)
+_STATION = ChargingPointStatus.__table__
+_STATION_FORGET = delete(_STATION).where(_STATION.c.charging_point_id == bindparam("b_id"))
+
+
+def record_boot(db: Session, **kwargs) -> str:
+    """`boot`, returning the OCPP RegistrationStatus."""
+    return boot(db, **kwargs).registration
+
+
+def boot(
     db: Session,
     *,
     cp_id: int,
@@ -251,29 +306,40 @@ def record_boot(
     serial_number: str | None,
     now: datetime,
     password_hash: str | None = None,
-) -> str:
+) -> Booted:
     """Record what the charger says it is; the first accepted boot of a
     pre-approved charging point completes onboarding and starts its billable
-    period (DOMAIN.md §6, §9). Returns the OCPP RegistrationStatus.
+    period (DOMAIN.md §6, §9). Returns the OCPP RegistrationStatus and the
+    charging point's `first_connected_at` after the boot.
 
     `password_hash` is the hash this socket was admitted with: when the stored one
     differs (a claim set the owner's password, or it was changed), this socket
-    did not prove the current password and is `Rejected`."""
-    cp = db.get(ChargingPoint, cp_id)
+    did not prove the current password and is `Rejected`.
+
+    Core statements, a read and a write (every charger boots on connecting: a
+    reconnect storm runs this thousands of times)."""
+    connection = db.connection()
+    cp = connection.execute(_BOOT_READ, {"b_id": cp_id}).one()
     if password_hash is not None and cp.password_hash != password_hash:
-        return "Rejected"
+        return Booted("Rejected", cp.first_connected_at)
     if cp.ocpp_protocol == "ocpp2.0.1":
         # A 2.0.1 station reports its availability per connector after a boot; a
         # station-level status (evse 0) from before the boot no longer holds.
-        station = db.get(ChargingPointStatus, cp_id)
-        if station is not None:
-            db.delete(station)
-    cp.vendor, cp.model = vendor, model
-    cp.firmware_version = firmware_version
-    cp.serial_number = serial_number or cp.serial_number
+        connection.execute(_STATION_FORGET, {"b_id": cp_id})
     outcome = lifecycle.boot(cp.state, first_connected_at=cp.first_connected_at, now=now)
-    cp.state, cp.first_connected_at = outcome.state, outcome.first_connected_at
-    return outcome.registration
+    connection.execute(
+        _BOOT_WRITE,
+        {
+            "b_id": cp_id,
+            "b_vendor": vendor,
+            "b_model": model,
+            "b_firmware": firmware_version,
+            "b_serial": serial_number or None,
+            "b_state": State(outcome.state).value,
+            "b_first": outcome.first_connected_at,
+        },
+    )
+    return Booted(outcome.registration, outcome.first_connected_at)
 
 
 def first_connected_at(db: Session, *, cp_id: int) -> datetime | None:

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy import String, bindparam, cast, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -66,7 +67,36 @@ _ALLOC_FIND = (
     .select_from(_TX.join(_TX_STATE, _TX_STATE.c.ocpp_transaction_id == _TX.c.id))
     .where(_TX.c.charging_point_id == bindparam("cp_id"), _TX.c.dedupe_key == bindparam("key"))
 )
-_ALLOC_INSERT = insert(_TX)
+# The new row, unless a retry of the same start finds its key taken (then no row
+# comes back and the stored one is looked up): one round trip in the usual case.
+_ALLOC_CLAIM = {
+    dialect: module.insert(_TX)
+    .on_conflict_do_nothing(index_elements=[_TX.c.charging_point_id, _TX.c.dedupe_key])
+    .returning(_TX.c.id)
+    for dialect, module in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+# PostgreSQL: the row takes its id from the sequence in the same statement, and
+# with it its final transaction id and workflow id (`<prefix><id>`): no naming
+# UPDATE, two round trips for a new start.
+_NEXT_ID = (
+    select(func.nextval(func.pg_get_serial_sequence(_TX.name, "id")).label("id"))
+    .subquery("next_id")
+)
+_ALLOC_CLAIM_NAMED = (
+    postgresql.insert(_TX)
+    .from_select(
+        ["id", "charging_point_id", "dedupe_key", "transaction_id", "workflow_id"],
+        select(
+            _NEXT_ID.c.id,
+            bindparam("cp_id", type_=_TX.c.charging_point_id.type),
+            bindparam("key", type_=_TX.c.dedupe_key.type),
+            cast(_NEXT_ID.c.id, String),
+            bindparam("prefix", type_=String()).concat(cast(_NEXT_ID.c.id, String)),
+        ),
+    )
+    .on_conflict_do_nothing(index_elements=[_TX.c.charging_point_id, _TX.c.dedupe_key])
+    .returning(_TX.c.id, _TX.c.transaction_id, _TX.c.workflow_id)
+)
 _ALLOC_NAME = (
     update(_TX)
     .where(_TX.c.id == bindparam("pk"))
@@ -112,23 +142,49 @@ def allocate_v16(
     instant = (reported_at or started_at).astimezone(UTC).isoformat()
     key = f"{connector}:{id_tag}:{meter_start}:{instant}"
     # Core statements (this runs for every StartTransaction): no ORM objects, no
-    # unit-of-work flushes; the same rows and the same statements' effect.
+    # unit-of-work flushes. A new start: two round trips on PostgreSQL, three on
+    # SQLite (in process); a retry: two.
     connection = db.connection()
-    found = connection.execute(_ALLOC_FIND, {"cp_id": cp_id, "key": key}).first()
-    if found:
-        return TxRow(*found)
-    pk = connection.execute(
-        _ALLOC_INSERT,
+    installation = installation_id(db)
+    prefix = session_workflow_id(ocpp_id, "", installation)
+    if connection.dialect.name == "postgresql" and (
+        session_workflow_id(ocpp_id, "7", installation) == f"{prefix}7"
+    ):
+        claimed = connection.execute(
+            _ALLOC_CLAIM_NAMED, {"cp_id": cp_id, "key": key, "prefix": prefix}
+        ).first()
+        if claimed is None:  # a retried start: the key is taken
+            return TxRow(*connection.execute(_ALLOC_FIND, {"cp_id": cp_id, "key": key}).one())
+        pk, transaction_id, workflow_id = claimed
+        return _insert_state(
+            connection, pk, transaction_id, workflow_id, cp_id=cp_id, connector=connector,
+            id_tag=id_tag, meter_start=meter_start, started_at=started_at,
+        )
+    claimed = connection.execute(
+        _ALLOC_CLAIM[connection.dialect.name],
         {
             "charging_point_id": cp_id,
             "dedupe_key": key,
             "transaction_id": "",
             "workflow_id": f"allocating:{uuid.uuid4()}",
         },
-    ).inserted_primary_key[0]  # the row id is the transaction id
+    ).first()
+    if claimed is None:  # a retried start: the key is taken
+        return TxRow(*connection.execute(_ALLOC_FIND, {"cp_id": cp_id, "key": key}).one())
+    pk = claimed.id  # the row id is the transaction id
     transaction_id = str(pk)
-    workflow_id = session_workflow_id(ocpp_id, transaction_id, installation_id(db))
+    workflow_id = session_workflow_id(ocpp_id, transaction_id, installation)
     connection.execute(_ALLOC_NAME, {"pk": pk, "tid": transaction_id, "wid": workflow_id})
+    return _insert_state(
+        connection, pk, transaction_id, workflow_id, cp_id=cp_id, connector=connector,
+        id_tag=id_tag, meter_start=meter_start, started_at=started_at,
+    )
+
+
+def _insert_state(
+    connection, pk, transaction_id, workflow_id, *, cp_id, connector, id_tag, meter_start,
+    started_at,
+) -> TxRow:
     connection.execute(
         _STATE_INSERT,
         {

@@ -21,6 +21,7 @@ from db import ocpp_connections, ocpp_messages
 from db.base import utcnow
 from db.models import ConnectorStatusHistory
 from ocpp_ingest.budgets import ConnectionBudget
+from ocpp_ingest.calls import RememberingCalls
 from ocpp_ingest.context import IngestContext
 from ocpp_ingest.errors import excerpt, for_version, frame_error, framing_error, unknown_action
 from ocpp_ingest.frames import envelope_problem, frame_problem, head, payload_problem
@@ -80,7 +81,7 @@ _LIBRARY_LOG = BoundedLog(logging.getLogger("ocpp"), {})
 PENDING_ACTIONS = frozenset({"BootNotification", "Heartbeat"})
 
 
-class IngestChargePoint:
+class IngestChargePoint(RememberingCalls):
     """Mixin placed before `ocpp.v16.ChargePoint` / `ocpp.v201.ChargePoint`."""
 
     protocol: str = ""
@@ -96,13 +97,16 @@ class IngestChargePoint:
         cp_id: int,
         password_hash: str | None = None,
         pending: bool = False,
+        first_connected_at: datetime | None = None,
     ):
         super().__init__(
             ocpp_id, connection, response_timeout=ctx.options.command_timeout_s, logger=_LIBRARY_LOG
         )
         self.ctx = ctx
         self.cp_id = cp_id
-        self.tx = TransactionTracker(ctx, cp_id=cp_id, ocpp_id=ocpp_id)
+        self.tx = TransactionTracker(
+            ctx, cp_id=cp_id, ocpp_id=ocpp_id, first_connected_at=first_connected_at
+        )
         self.messages = 0
         self.unsolicited = 0
         # The stored password hash this socket proved (see db.ocpp_connections.record_boot).
@@ -257,9 +261,9 @@ class IngestChargePoint:
     # -- shared handler pieces ------------------------------------------------
 
     async def _boot(self, *, vendor, model, firmware_version, serial_number) -> tuple[str, int]:
-        status = await self.ctx.write(
+        booted = await self.ctx.write(
             partial(
-                ocpp_connections.record_boot,
+                ocpp_connections.boot,
                 cp_id=self.cp_id,
                 vendor=vendor,
                 model=model,
@@ -269,6 +273,8 @@ class IngestChargePoint:
                 password_hash=self.password_hash,
             )
         )
+        status = booted.registration
+        self.tx.first_connected_at = booted.first_connected_at
         self.pending = status != "Accepted"
         options = self.ctx.options
         interval = (

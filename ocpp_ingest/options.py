@@ -71,6 +71,14 @@ class IngestOptions:
     # small, and two thread hops per message cost more than they save; measured
     # with bench/ocpp_load.py (p99 at 2,000 chargers 1.07 s -> 0.04 s).
     validate_in_loop: bool = True
+    # The interpreter's thread switch interval (`sys.setswitchinterval`, process-
+    # wide; Python's default is 5 ms). The writer thread gives up the GIL at every
+    # database round trip (and SQLite step) and, while the event loop is busy,
+    # waits up to this long to get it back: at 5 ms a busy node's writer managed
+    # ~100-170 writes/s on PostgreSQL, at 0.2 ms 1,100-1,500/s (the steady-state
+    # mix of bench/ocpp_load.py against a busy loop, same machine and minutes).
+    # None leaves the interpreter's setting.
+    switch_interval_s: float | None = 0.0002
 
     @property
     def touch_every_s(self) -> float:

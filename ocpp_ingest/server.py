@@ -20,6 +20,7 @@ import contextlib
 import logging
 import re
 import signal
+import sys
 import uuid
 from datetime import timedelta
 from functools import partial
@@ -95,6 +96,8 @@ class IngestServer:
             import ocpp.messages
 
             ocpp.messages.ASYNC_VALIDATION = False  # process-wide knob of the library
+        if self.options.switch_interval_s is not None:
+            sys.setswitchinterval(self.options.switch_interval_s)  # see IngestOptions
         self.writer.start()
         await self.upkeep.renew_lease()  # remote actions find this node from now on
         self._server = await serve(
@@ -188,9 +191,9 @@ class IngestServer:
             await connection.close(1002, "Unsupported OCPP version: offer ocpp1.6 or ocpp2.0.1")
             return
         connection_id = uuid.uuid4().hex
-        cp_id = await self.ctx.write(
+        connected = await self.ctx.write(
             partial(
-                ocpp_connections.on_connect,
+                ocpp_connections.connect,
                 ocpp_id=admission.ocpp_id,
                 protocol=subprotocol,
                 node=self.node_id,
@@ -204,10 +207,12 @@ class IngestServer:
             admission.ocpp_id,
             connection,
             ctx=self.ctx,
-            cp_id=cp_id,
+            cp_id=connected.cp_id,
             password_hash=admission.password_hash,
             pending=admission.pending,
+            first_connected_at=connected.first_connected_at,
         )
+        cp_id = connected.cp_id
         previous = self.ctx.live.get(admission.ocpp_id)
         self.ctx.live[admission.ocpp_id] = cp
         self._connections[cp_id] = connection_id

@@ -12,7 +12,7 @@ from functools import partial
 
 from ocpp.exceptions import PropertyConstraintViolationError
 
-from db import ocpp_connections, ocpp_messages, ocpp_transactions
+from db import ocpp_messages, ocpp_transactions
 from db.base import utcnow
 from db.installation import installation_id
 from db.ocpp_transactions import TxRow
@@ -26,14 +26,23 @@ log = logging.getLogger(__name__)
 
 
 class TransactionTracker(MeterReadings):
-    def __init__(self, ctx: IngestContext, *, cp_id: int, ocpp_id: str):
+    def __init__(
+        self,
+        ctx: IngestContext,
+        *,
+        cp_id: int,
+        ocpp_id: str,
+        first_connected_at: datetime | None = None,
+    ):
         self.ctx = ctx
         self.cp_id = cp_id
         self.ocpp_id = ocpp_id
         self._open: dict[str, TxRow] = {}
         self._last_summary: dict[str, float] = {}
         self._installation: str | None = None
-        self._first_connected: tuple[datetime | None] | None = None  # read once
+        # When the charging point was first connected, as the connect (and a boot
+        # since) left it: nothing it reports can be much older.
+        self.first_connected_at = first_connected_at
 
     # -- lookup and allocation ---------------------------------------------
 
@@ -130,12 +139,8 @@ class TransactionTracker(MeterReadings):
         """The charger's time, or the receive time when the charger's cannot be
         right (`ocpp_ingest.clock`); True when replaced (an anomaly is recorded)."""
         received = utcnow()
-        if self._first_connected is None:
-            self._first_connected = (await self.ctx.read(
-                partial(ocpp_connections.first_connected_at, cp_id=self.cp_id)
-            ),)
         why = implausible(
-            reported, received=received, first_connected=self._first_connected[0], past=past
+            reported, received=received, first_connected=self.first_connected_at, past=past
         )
         if why is None:
             return reported, False

@@ -1,4 +1,4 @@
-"""The building blocks of the schema migrations (versions/0001–0007), so a revision
+"""The building blocks of the schema migrations (versions/0001–0008), so a revision
 lists only what is its own: tables, columns, constraints, indexes.
 
 Constraint and index names are spelled out here, by the rule of `db.base.NAMING`,
@@ -122,6 +122,13 @@ def add_indexes(table: str, *indexes: IndexSpec) -> None:
             else:
                 name, columns = index
                 batch_op.create_index(name, list(columns), unique=False)
+
+
+def drop_indexes(table: str, *columns: str) -> None:
+    """Drop the one-column indexes `ix_<table>_<column>` of `columns`."""
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        for name in columns:
+            batch_op.drop_index(batch_op.f(f"ix_{table}_{name}"))
 
 
 def drop_tables(*tables: str) -> None:

@@ -86,7 +86,8 @@ class Connector(Base):
         CheckConstraint("number >= 1", name="number_positive"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    charging_point_id: Mapped[int] = mapped_column(of_charging_point(), index=True)
+    # Looked up by charging point through the unique constraint (its first column).
+    charging_point_id: Mapped[int] = mapped_column(of_charging_point())
     # OCPP 1.6 connectorId; for OCPP 2.0.1 the EVSE id (one connector per EVSE).
     number: Mapped[int] = mapped_column(Integer)
     standard: Mapped[str] = mapped_column(String(40), default="IEC_62196_T2")

@@ -30,7 +30,8 @@ class OcppTransaction(Base):
     __tablename__ = "ocpp_transactions"
     __table_args__ = (UniqueConstraint("charging_point_id", "dedupe_key"),)
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    charging_point_id: Mapped[int] = mapped_column(ForeignKey("charging_points.id"), index=True)
+    # Looked up by charging point through the unique constraint (its first column).
+    charging_point_id: Mapped[int] = mapped_column(ForeignKey("charging_points.id"))
     # OCPP 1.6: f"{connector}:{id_tag}:{meter_start}:{timestamp}"; 2.0.1: the charger's id.
     dedupe_key: Mapped[str] = mapped_column(String(200))
     transaction_id: Mapped[str] = mapped_column(String(64))
@@ -103,7 +104,8 @@ class MeterValue(Base):
     )
     insert_ignores_duplicates = True
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    charging_point_id: Mapped[int] = mapped_column(ForeignKey("charging_points.id"), index=True)
+    # Looked up by charging point through uq_meter_values_reading (its first column).
+    charging_point_id: Mapped[int] = mapped_column(ForeignKey("charging_points.id"))
     connector: Mapped[int] = mapped_column(Integer, default=0)
     workflow_id: Mapped[str | None] = mapped_column(String(200))
     transaction_id: Mapped[str | None] = mapped_column(String(64))
