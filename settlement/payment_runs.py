@@ -37,6 +37,7 @@ from db.models import (
     PlatformSettings,
     SettlementPeriod,
 )
+from db.payments import payment_method
 from domain.documents import Direction, DocumentKind, IssuedDocument, PartyKind
 from domain.ledger import (
     EntryKind,
@@ -47,6 +48,7 @@ from domain.ledger import (
     payout_entry,
     receivable_org,
 )
+from domain.payments import PaymentMethod
 
 __all__ = ["PaymentFiles", "carried_documents", "release_payments", "write_payment_files"]
 
@@ -148,11 +150,15 @@ def write_payment_files(
     except sepa.InvalidBankAccount as exc:
         problems.append(f"payouts cannot be paid: {exc}")
 
+    # Collected by this file: who pays by direct debit (its payment method, or
+    # none set and a mandate on file), never one that pays by Mollie or transfer
+    # and happens to have a mandate (it would be collected twice, or unasked).
     mandates = {
         f"{PartyKind.ORGANIZATION}:{org.id}": org
         for org in session.scalars(
             select(Organization).where(Organization.sepa_mandate_id.is_not(None))
         )
+        if payment_method(org) == PaymentMethod.SEPA_MANDATE
     }
     collections = []
     due = _flows(documents, Direction.DUE_TO_PLATFORM)

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select, text
 
 from db.base import transaction
+from db.documents import issue_documents
+from db.ledger import post_entry
 from db.models import ApiToken, PortalSession, User
 from db.models.mail import AccountToken
-from domain.enums import Role
+from domain.enums import Category, Role
+from domain.ledger import session_entry
+from domain.settlement import build_period_documents
+from domain.split import SessionSplit
+from tests.settlement.data import october
 
 
 def without_guards(factory, table: str, sqlite_triggers: list[str], pg_trigger: str, stmt):
@@ -51,3 +57,31 @@ def login_counts(factory) -> tuple[int, ...]:
     with factory() as db:
         return tuple(db.scalar(select(func.count()).select_from(m))
                      for m in (PortalSession, ApiToken, AccountToken))
+
+
+ISSUE_DAY = date(2026, 11, 2)
+
+
+def post_sessions(factory, facts) -> list[tuple[str, bool]]:
+    """What the session workflow posted for each session of the facts."""
+    with transaction(factory) as s:
+        for f in facts.sessions:
+            split = SessionSplit(
+                Category(f.category), f.emsp_billed_cents, f.main_org_invoiced_cents,
+                f.owner_compensation_cents, f.employee_payout_cents, f.partner_fee_cents,
+                f.platform_margin_cents,
+            )
+            entry = session_entry(f.workflow_id, split, f.organization_id,
+                                  f.main_organization_id, f.organization_id, f.partner_id,
+                                  f.emsp_id)
+            if entry is not None:
+                post_entry(s, entry, occurred_at=f.stopped_at, reference=f.workflow_id)
+    return [(f.workflow_id, False) for f in facts.sessions]
+
+
+def issue_october(factory):
+    facts = october()
+    sessions = post_sessions(factory, facts)
+    docs = build_period_documents(facts)
+    return issue_documents(factory, period="2026-10", documents=docs, issue_date=ISSUE_DAY,
+                           sessions=sessions), docs, sessions

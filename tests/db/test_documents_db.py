@@ -21,43 +21,12 @@ from db.documents import (
     period_documents,
     record_pdf,
 )
-from db.ledger import post_entry
 from db.models import IssuedDocumentRow, JournalEntryRow, LedgerPosting
 from db.settlement_periods import advance, reconcile_period, reject
-from domain.enums import Category
-from domain.ledger import session_entry
 from domain.settlement import build_period_documents
 from domain.settlement_corrections import correction_documents
-from domain.split import SessionSplit
-from tests.db.helpers import without_guards
+from tests.db.helpers import ISSUE_DAY, issue_october, without_guards
 from tests.settlement.data import october
-
-ISSUE_DAY = date(2026, 11, 2)
-
-
-def _post_sessions(factory, facts) -> list[tuple[str, bool]]:
-    """What the session workflow posted for each session of the facts."""
-    with transaction(factory) as s:
-        for f in facts.sessions:
-            split = SessionSplit(
-                Category(f.category), f.emsp_billed_cents, f.main_org_invoiced_cents,
-                f.owner_compensation_cents, f.employee_payout_cents, f.partner_fee_cents,
-                f.platform_margin_cents,
-            )
-            entry = session_entry(f.workflow_id, split, f.organization_id,
-                                  f.main_organization_id, f.organization_id, f.partner_id,
-                                  f.emsp_id)
-            if entry is not None:
-                post_entry(s, entry, occurred_at=f.stopped_at, reference=f.workflow_id)
-    return [(f.workflow_id, False) for f in facts.sessions]
-
-
-def _issue_october(factory):
-    facts = october()
-    sessions = _post_sessions(factory, facts)
-    docs = build_period_documents(facts)
-    return issue_documents(factory, period="2026-10", documents=docs, issue_date=ISSUE_DAY,
-                           sessions=sessions), docs, sessions
 
 
 def _count(factory, model) -> int:
@@ -68,7 +37,7 @@ def _count(factory, model) -> int:
 def test_issuing_numbers_documents_posts_their_entries_and_reconciles_to_the_cent(
     session_factory,
 ):
-    issued, _, _ = _issue_october(session_factory)
+    issued, _, _ = issue_october(session_factory)
 
     assert [d.number for d in issued] == [
         "INV-2026-000001", "INV-2026-000002", "SB-2026-000001", "SB-2026-000002",
@@ -87,7 +56,7 @@ def test_issuing_numbers_documents_posts_their_entries_and_reconciles_to_the_cen
 def test_reissuing_the_same_period_returns_the_documents_without_new_numbers_or_postings(
     session_factory,
 ):
-    first, docs, sessions = _issue_october(session_factory)
+    first, docs, sessions = issue_october(session_factory)
     entries = _count(session_factory, JournalEntryRow)
 
     again = issue_documents(session_factory, period="2026-10", documents=docs,
@@ -99,7 +68,7 @@ def test_reissuing_the_same_period_returns_the_documents_without_new_numbers_or_
 
 
 def test_the_same_document_key_with_other_content_is_refused(session_factory):
-    _, docs, _ = _issue_october(session_factory)
+    _, docs, _ = issue_october(session_factory)
     changed = replace(docs[0], lines=docs[0].lines[:-1])
     with pytest.raises(DocumentAlreadyIssued, match="credit note"):
         issue_documents(session_factory, period="2026-10", documents=[changed],
@@ -107,7 +76,7 @@ def test_the_same_document_key_with_other_content_is_refused(session_factory):
 
 
 def test_a_session_settled_into_one_period_is_refused_by_another(session_factory):
-    _, _, sessions = _issue_october(session_factory)
+    _, _, sessions = issue_october(session_factory)
     with pytest.raises(SessionAlreadySettled, match="already settled into 2026-10"):
         issue_documents(session_factory, period="2026-11", documents=[],
                         issue_date=ISSUE_DAY, sessions=sessions[:1])
@@ -137,7 +106,7 @@ def test_numbers_are_gap_free_and_unique_under_parallel_issuing(session_factory)
 
 
 def test_the_database_refuses_to_change_or_delete_an_issued_document(session_factory):
-    issued, _, _ = _issue_october(session_factory)
+    issued, _, _ = issue_october(session_factory)
     number = issued[0].number
     for statement in (
         update(IssuedDocumentRow).where(IssuedDocumentRow.number == number)
@@ -159,7 +128,7 @@ def test_the_database_refuses_to_change_or_delete_an_issued_document(session_fac
 
 
 def test_a_tampered_document_blocks_the_reconciliation(session_factory):
-    issued, _, _ = _issue_october(session_factory)
+    issued, _, _ = issue_october(session_factory)
     without_guards(
         session_factory, "issued_documents", ["issued_document_immutable"],
         "issued_document_guard",
@@ -175,7 +144,7 @@ def test_a_tampered_document_blocks_the_reconciliation(session_factory):
 def test_a_tampered_posting_blocks_the_reconciliation_naming_account_and_document(
     session_factory,
 ):
-    _issue_october(session_factory)
+    issue_october(session_factory)
     with session_factory() as s:
         posting_id = s.scalar(
             select(LedgerPosting.id)
@@ -197,7 +166,7 @@ def test_a_tampered_posting_blocks_the_reconciliation_naming_account_and_documen
 
 
 def test_credit_notes_post_proportional_reversals_and_still_reconcile(session_factory):
-    issued, _, _ = _issue_october(session_factory)
+    issued, _, _ = issue_october(session_factory)
     fixed = build_period_documents(october(home_first_connected=date(2026, 10, 18)))
     notes = correction_documents(issued, fixed)
     credited = issue_documents(session_factory, period="2026-10", documents=notes,
@@ -215,7 +184,7 @@ def test_credit_notes_post_proportional_reversals_and_still_reconcile(session_fa
 def test_a_second_correction_issues_a_credit_note_of_the_first_and_a_rerun_issues_nothing(
     session_factory,
 ):
-    issued, _, _ = _issue_october(session_factory)
+    issued, _, _ = issue_october(session_factory)
     first = correction_documents(
         issued, build_period_documents(october(home_first_connected=date(2026, 10, 18))))
     issue_documents(session_factory, period="2026-10", documents=first,
