@@ -9,22 +9,30 @@ charger's authorization) goes before the others. Writers in other processes
 still wait in SQLite's busy handler, as before.
 
 A turn is reentrant, so a nested unit of work in one thread meets SQLite's own
-lock (and its busy timeout) exactly as it would without this module."""
+lock (and its busy timeout) exactly as it would without this module. A writer
+that waited `give_up_s` for its turn (a holder stuck, or waiting on this one)
+goes on without it, to SQLite's own lock and busy timeout: never a wait without
+end where SQLite alone would have answered "database is locked"."""
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 
 from sqlalchemy.engine import Engine
 
+log = logging.getLogger(__name__)
+
 
 class WriterTurns:
     """One writer at a time; urgent ones are let in before the others."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, give_up_s: float = 30.0) -> None:
+        self.give_up_s = give_up_s
         self._lock = threading.Lock()
         self._urgent = threading.Condition(self._lock)
         self._others = threading.Condition(self._lock)
@@ -35,33 +43,44 @@ class WriterTurns:
 
     @contextmanager
     def turn(self, *, urgent: bool = False) -> Iterator[None]:
-        self._acquire(urgent)
+        if not self._acquire(urgent):
+            yield  # without a turn: SQLite's own lock decides
+            return
         try:
             yield
         finally:
             self._release()
 
-    def _acquire(self, urgent: bool) -> None:
+    def _acquire(self, urgent: bool) -> bool:
         me = threading.get_ident()
+        deadline = time.monotonic() + self.give_up_s
         with self._lock:
             if self._owner == me:
                 self._depth += 1
-                return
+                return True
             if urgent:
                 self._urgent_waiting += 1
                 try:
                     while self._owner is not None:
-                        self._urgent.wait()
+                        if not self._urgent.wait(deadline - time.monotonic()):
+                            return self._gave_up()
                 finally:
                     self._urgent_waiting -= 1
             else:
                 self._others_waiting += 1
                 try:
                     while self._owner is not None or self._urgent_waiting:
-                        self._others.wait()
+                        if not self._others.wait(deadline - time.monotonic()):
+                            return self._gave_up()
                 finally:
                     self._others_waiting -= 1
             self._owner, self._depth = me, 1
+            return True
+
+    def _gave_up(self) -> bool:
+        log.warning("A writer waited %.0f s for its turn on the SQLite file; it goes on to "
+                    "SQLite's own lock", self.give_up_s)
+        return False
 
     def _release(self) -> None:
         with self._lock:

@@ -106,3 +106,33 @@ def test_an_urgent_writer_goes_before_writers_that_waited_longer():
     other.join(5)
     urgent.join(5)
     assert order == ["holder", "urgent", "other"]
+
+
+def test_a_writer_that_waited_too_long_goes_on_without_its_turn():
+    """A holder that never lets go (stuck, or waiting on the waiter) must not make
+    the waiter wait for ever: after `give_up_s` it goes on to SQLite's own lock."""
+    turns = WriterTurns(give_up_s=0.3)
+    holding, release = threading.Event(), threading.Event()
+
+    def holder():
+        with turns.turn():
+            holding.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    assert holding.wait(5)
+    went_on = threading.Event()
+
+    def waiter():
+        with turns.turn():
+            went_on.set()
+
+    other = threading.Thread(target=waiter)
+    other.start()
+    assert went_on.wait(5) and not release.is_set()
+    release.set()
+    thread.join(5)
+    other.join(5)
+    with turns.turn():  # the turn is free again: the holder released it
+        pass
