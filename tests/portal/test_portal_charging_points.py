@@ -11,6 +11,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from db.base import reading
 from db.models import ChargingPoint
 from tests.portal.conftest import log_in
 
@@ -20,7 +21,7 @@ ROAMING_TOKEN = "NL-TNM-C00122045-K"  # ShellRecharge, roams onto Depot Noord
 
 
 def point_id(platform, ocpp_id: str) -> int:
-    with platform.factory() as db:
+    with reading(platform.factory) as db:  # never the write lock: the server shares this loop
         return db.scalar(select(ChargingPoint.id).where(ChargingPoint.ocpp_id == ocpp_id))
 
 

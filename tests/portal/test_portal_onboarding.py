@@ -12,6 +12,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from db.base import reading
 from db.models import ChargingPoint, Customer, Organization
 from domain.enums import ChargingPointState
 from tests.portal.conftest import log_in
@@ -61,7 +62,7 @@ async def test_partner_onboards_a_customer_with_a_location_and_a_charging_point(
     assert "Inherited from organization Zonnepark Utrecht B.V." in rate
     assert "€ 0.41 per kWh" in rate and "€ 0.25 per session" in rate
 
-    with platform.factory() as db:
+    with reading(platform.factory) as db:  # never the write lock: the server shares this loop
         customer = db.scalar(select(Customer).where(Customer.name == "Zonnepark Utrecht"))
         assert customer.partner_id is not None
         org = db.scalar(select(Organization).where(Organization.customer_id == customer.id))
@@ -74,7 +75,7 @@ async def test_partner_onboards_a_customer_with_a_location_and_a_charging_point(
         await page.wait_for_selector("[data-live=lifecycle]:text-is('Onboarded')")
         await page.wait_for_selector("[data-live=model]:text-is('EnergyCloud SimCharger')")
         await shoot(page, "onboarding-charger-online")
-    with platform.factory() as db:
+    with reading(platform.factory) as db:  # never the write lock: the server shares this loop
         cp = db.scalar(select(ChargingPoint).where(ChargingPoint.ocpp_id == "ZON-UTR-01"))
         assert cp.first_connected_at is not None and cp.customer_id == customer.id
 
@@ -105,7 +106,7 @@ async def test_a_connected_charger_is_claimed_with_its_password(platform, page):
         await page.wait_for_url(re.compile(r".*/charging-points/\d+$"))
         assert "Onboarded" in await page.content()
         assert await sim.boot_until_accepted(timeout_s=15) == "Accepted"
-    with platform.factory() as db:
+    with reading(platform.factory) as db:  # never the write lock: the server shares this loop
         cp = db.scalar(select(ChargingPoint).where(ChargingPoint.ocpp_id == "CLAIM-ME-01"))
         assert cp.state != ChargingPointState.PENDING and cp.location_id is not None
 

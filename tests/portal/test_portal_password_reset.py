@@ -144,10 +144,13 @@ async def test_a_reset_form_without_its_cookie_token_is_refused(page, platform):
 
 
 async def test_an_invitation_link_sets_the_first_password_once(page, platform):
-    with transaction(platform.factory) as s:
-        item = invite_user(s, email="new@acme.example", name="New Driver",
-                           role=Role.CUSTOMER_ADMIN, customer_id=1,
-                           invited_by="admin@acme.example", now=datetime.now(UTC))
+    def invite():  # in a thread: the server shares this event loop (SQLite's write lock)
+        with transaction(platform.factory) as s:
+            return invite_user(s, email="new@acme.example", name="New Driver",
+                               role=Role.CUSTOMER_ADMIN, customer_id=1,
+                               invited_by="admin@acme.example", now=datetime.now(UTC))
+
+    item = await asyncio.to_thread(invite)
     link = f"/set-password?token={item.token}"
     await page.goto(link)
     assert (await page.text_content("h1")).strip() == "Set your password"

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from db.base import reading
 from db.models import ChargingSession
 from tests.portal.conftest import log_in
 
@@ -36,7 +37,7 @@ async def settled(platform, count: int, timeout_s: float = 40) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
     while True:
-        with platform.factory() as db:
+        with reading(platform.factory) as db:  # never the write lock: the server shares this loop
             done = db.scalar(select(func.count()).select_from(ChargingSession).where(
                 ChargingSession.state == "finished"))
         if done >= count:
