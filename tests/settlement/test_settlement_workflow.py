@@ -52,6 +52,17 @@ def _numbers(factory) -> list[str]:
         return sorted(s.scalars(select(IssuedDocumentRow.number)))
 
 
+APPROVAL = Approval("finance@energycloud.example", "2026-11-02T09:00:00+00:00")
+
+
+async def _october_approved(client, task_queue, work_dir) -> None:
+    """October computed, approved by finance and settled (a worker must run)."""
+    october = await _start(client, task_queue, work_dir, SettlementConfig())
+    await wait_for_step(october, "awaiting_approval")
+    await october.signal(MonthlySettlementWorkflow.approve, APPROVAL)
+    await october.result()
+
+
 def _entries(factory) -> int:
     with factory() as s:
         return s.scalar(select(func.count()).select_from(JournalEntryRow))
@@ -174,15 +185,10 @@ async def test_a_settled_period_is_corrected_only_by_credit_notes_in_a_supplemen
     temporal_client, session_factory, task_queue, tmp_path
 ):
     await _october(temporal_client, session_factory, task_queue)
-    approval = Approval("finance@energycloud.example", "2026-11-02T09:00:00+00:00")
+    approval = APPROVAL
     async with session_worker(temporal_client, session_factory, task_queue):
-        october = await _start(temporal_client, task_queue, tmp_path, SettlementConfig())
-        await wait_for_step(october, "awaiting_approval")
-        await october.signal(MonthlySettlementWorkflow.approve, approval)
-        await october.result()
-        with transaction(session_factory) as s:
-            s.execute(update(ChargingPoint).where(ChargingPoint.ocpp_id == "ACME-HOME-001")
-                      .values(first_connected_at=datetime(2026, 10, 18, 7, tzinfo=UTC)))
+        await _october_approved(temporal_client, task_queue, tmp_path)
+        _first_connected(session_factory, 18)
         entries = _entries(session_factory)
 
         again = await temporal_client.start_workflow(
@@ -243,12 +249,9 @@ async def test_a_second_correction_credits_the_first_credit_note_once(
     temporal_client, session_factory, task_queue, tmp_path
 ):
     await _october(temporal_client, session_factory, task_queue)
-    approval = Approval("finance@energycloud.example", "2026-11-02T09:00:00+00:00")
+    approval = APPROVAL
     async with session_worker(temporal_client, session_factory, task_queue):
-        october = await _start(temporal_client, task_queue, tmp_path, SettlementConfig())
-        await wait_for_step(october, "awaiting_approval")
-        await october.signal(MonthlySettlementWorkflow.approve, approval)
-        await october.result()
+        await _october_approved(temporal_client, task_queue, tmp_path)
         _first_connected(session_factory, 18)  # November's correction
         await _supplementary(temporal_client, task_queue, tmp_path, 1, approval)
         entries = _entries(session_factory)
