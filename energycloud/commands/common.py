@@ -59,6 +59,16 @@ def exit_skipping_finalization(code: int) -> NoReturn:
     os._exit(code)
 
 
+def exit_after_temporal(code: int) -> NoReturn:
+    """End a command that used a Temporal client: without interpreter finalization
+    (the Rust bridge's threads can abort CPython there, temporalio/sdk-python#300:
+    `energycloud approve` once exited -6 after printing its whole answer). In
+    process, under a test's CliRunner (which replaces stdout), a plain exit."""
+    if sys.stdout is not sys.__stdout__:
+        raise typer.Exit(code)
+    exit_skipping_finalization(code)
+
+
 def period_option(period: str) -> str:
     """The `--period` month as YYYY-MM (domain.periods.parse_period); anything
     else is a usage error naming --period (exit code 2)."""

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from energycloud.commands.common import load_settings, period_option
+from energycloud.commands.common import exit_after_temporal, load_settings, period_option
 
 
 def settle(
@@ -30,7 +30,7 @@ def settle(
     period = period_option(period)
     code = asyncio.run(run_settle(load_settings(), period, timeout_s=timeout_s, console=Console(),
                                   supplementary=supplementary))
-    raise typer.Exit(code)
+    exit_after_temporal(code)
 
 
 def bank_import(
@@ -42,7 +42,7 @@ def bank_import(
 
     from energycloud.payments import import_statement_file
 
-    raise typer.Exit(import_statement_file(load_settings(), file, console=Console()))
+    exit_after_temporal(import_statement_file(load_settings(), file, console=Console()))
 
 
 def collect(
@@ -57,7 +57,7 @@ def collect(
     from energycloud.payments import collect as run_collect
 
     period = period_option(period)
-    raise typer.Exit(run_collect(load_settings(), period, console=Console()))
+    exit_after_temporal(run_collect(load_settings(), period, console=Console()))
 
 
 def payments(
@@ -96,4 +96,4 @@ def approve(
                               reject_reason=reason if reject else None,
                               timeout_s=timeout_s, console=Console(),
                               supplementary=supplementary))
-    raise typer.Exit(code)
+    exit_after_temporal(code)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from energycloud.commands.common import load_settings
+from energycloud.commands.common import exit_after_temporal, load_settings
 
 
 def outbox(
@@ -45,4 +45,4 @@ def resend(
                                       timeout_s=timeout_s))
     except (LookupError, ValueError) as exc:
         raise typer.BadParameter(str(exc)) from exc
-    raise typer.Exit(code)
+    exit_after_temporal(code)

@@ -169,3 +169,20 @@ def test_simulate_passes_its_options_to_the_simulator(runner, monkeypatch):
     assert result.exit_code == 0, result.output
     [demo] = calls
     assert "ACME-HOME-001" in demo["ids"] and "NL-TNM-C00122045-K" in demo["id_tags"]
+
+
+def test_a_temporal_command_exits_plainly_in_process_and_hard_in_its_own():
+    """In its own process a command that used a Temporal client ends with os._exit
+    after flushing (the subprocess tests of settle / approve / collect / resend
+    check its output and exit code); in process, under a test's captured stdout,
+    it is a plain typer.Exit with the code."""
+    import contextlib
+    import io
+
+    import typer
+
+    from energycloud.commands.common import exit_after_temporal
+
+    with contextlib.redirect_stdout(io.StringIO()), pytest.raises(typer.Exit) as exited:
+        exit_after_temporal(3)
+    assert exited.value.exit_code == 3
