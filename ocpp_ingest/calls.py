@@ -85,22 +85,23 @@ def _key(key, cache: dict[str, str], convert) -> str:
     return converted
 
 
+def _keys(data, cache: dict[str, str], convert):
+    """`data` with every dict key converted by `convert`, conversions remembered."""
+    if isinstance(data, dict):
+        return {_key(k, cache, convert): _keys(v, cache, convert) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_keys(v, cache, convert) for v in data]
+    return data
+
+
 def snake_keys(data):
     """`ocpp.charge_point.camel_to_snake_case`, key conversions remembered."""
-    if isinstance(data, dict):
-        return {_key(k, _SNAKE, camel_to_snake_case): snake_keys(v) for k, v in data.items()}
-    if isinstance(data, list):
-        return [snake_keys(v) for v in data]
-    return data
+    return _keys(data, _SNAKE, camel_to_snake_case)
 
 
 def camel_keys(data):
     """`ocpp.charge_point.snake_to_camel_case`, key conversions remembered."""
-    if isinstance(data, dict):
-        return {_key(k, _CAMEL, _library_camel): camel_keys(v) for k, v in data.items()}
-    if isinstance(data, list):
-        return [camel_keys(v) for v in data]
-    return data
+    return _keys(data, _CAMEL, _library_camel)
 
 
 def _takes_call_id(handler) -> bool:

@@ -21,6 +21,7 @@ from api.portal.routing import portal_router
 from db.documents import period_rows
 from db.models import SettlementPeriod
 from db.payment_overview import period_overview
+from db.payments import RELEASABLE
 from db.settlement_periods import reconcile_period
 from domain.errors import Conflict
 from domain.visibility import Action, allowed_actions
@@ -28,7 +29,6 @@ from domain.visibility import Action, allowed_actions
 router = portal_router()
 EXTRA_PAGES.append((NavItem("settlements", "Settlements", "/settlements", "check"),
                     lambda caller: Action.FINANCE in allowed_actions(caller.role)))
-PAYING = ("approved", "payouts_released", "settled")
 METHODS = {"sepa_mandate": "Direct debit", "mollie": "Mollie", "bank_transfer": "Bank transfer",
            "pain.001": "SEPA transfer"}
 DONE = {"approve": "Approval sent: the settlement releases the payouts and settles the period.",
@@ -68,7 +68,7 @@ def settlements(
                 "reconciliation": reconcile_period(scoped.db, chosen.period),
                 # After approval: where each collection and payout stands.
                 "payments": (period_overview(scoped.db, chosen.period, today=date.today())
-                             if chosen.state in PAYING else None)}
+                             if chosen.state in RELEASABLE else None)}
     notices = []
     if done in DONE:
         notices.append(("ok", DONE[done]))

@@ -185,7 +185,6 @@ async def test_a_settled_period_is_corrected_only_by_credit_notes_in_a_supplemen
     temporal_client, session_factory, task_queue, tmp_path
 ):
     await _october(temporal_client, session_factory, task_queue)
-    approval = APPROVAL
     async with session_worker(temporal_client, session_factory, task_queue):
         await _october_approved(temporal_client, task_queue, tmp_path)
         _first_connected(session_factory, 18)
@@ -205,7 +204,7 @@ async def test_a_settled_period_is_corrected_only_by_credit_notes_in_a_supplemen
             id=f"settlement:2026-10:supplementary-1:{task_queue}", task_queue=task_queue)
         progress = await wait_for_step(supplementary, "awaiting_approval")
         assert progress.blocked is None, progress.blocked
-        await supplementary.signal(MonthlySettlementWorkflow.approve, approval)
+        await supplementary.signal(MonthlySettlementWorkflow.approve, APPROVAL)
         result = await asyncio.wait_for(supplementary.result(), timeout=60)
 
         nothing = await temporal_client.execute_workflow(
@@ -249,15 +248,14 @@ async def test_a_second_correction_credits_the_first_credit_note_once(
     temporal_client, session_factory, task_queue, tmp_path
 ):
     await _october(temporal_client, session_factory, task_queue)
-    approval = APPROVAL
     async with session_worker(temporal_client, session_factory, task_queue):
         await _october_approved(temporal_client, task_queue, tmp_path)
         _first_connected(session_factory, 18)  # November's correction
-        await _supplementary(temporal_client, task_queue, tmp_path, 1, approval)
+        await _supplementary(temporal_client, task_queue, tmp_path, 1, APPROVAL)
         entries = _entries(session_factory)
 
         _first_connected(session_factory, 25)  # and December's: 7/31 days, 1.80
-        second = await _supplementary(temporal_client, task_queue, tmp_path, 2, approval)
+        second = await _supplementary(temporal_client, task_queue, tmp_path, 2, APPROVAL)
         # The same run again, and the next one, find nothing left to correct.
         rerun = await _supplementary(temporal_client, task_queue, tmp_path, 2, None)
         nothing = await _supplementary(temporal_client, task_queue, tmp_path, 3, None)
