@@ -24,7 +24,7 @@ from ocpp_ingest.budgets import ConnectionBudget
 from ocpp_ingest.calls import RememberingCalls
 from ocpp_ingest.context import IngestContext
 from ocpp_ingest.errors import excerpt, for_version, frame_error, framing_error, unknown_action
-from ocpp_ingest.frames import envelope_problem, frame_problem, head, payload_problem
+from ocpp_ingest.frames import envelope_problem, frame_problem, head, payload_problem, unpack_parsed
 from ocpp_ingest.transactions import TransactionTracker
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,13 @@ def _drop(connection, code: int, reason: str) -> None:
 
 
 async def _put_unless_done(queue: asyncio.Queue, item, task: asyncio.Task) -> None:
-    """Queue `item`, waiting for room, unless `task` (the queue's reader) ends first."""
+    """Queue `item`, waiting for room, unless `task` (the queue's reader) ends first.
+    With room in the queue (nearly always) it is queued at once, without the task
+    and wait a full queue needs: at 8,000 chargers those were a fifth of the event
+    loop's time (py-spy)."""
+    if not queue.full() and not task.done():
+        queue.put_nowait(item)
+        return
     put = asyncio.ensure_future(queue.put(item))
     await asyncio.wait({put, task}, return_when=asyncio.FIRST_COMPLETED)
     put.cancel()
@@ -217,7 +223,7 @@ class IngestChargePoint(RememberingCalls):
             await self._send(framing_error(unique_id, problem, version).to_json())
             return
         try:
-            msg = unpack(raw_msg)
+            msg = unpack_parsed(data) if isinstance(data, list) else unpack(raw_msg)
         except OCPPError as error:
             log.info("charger %s sent an unusable frame: %s", self.id, _cause_of(error))
             answer = frame_error(raw_msg, error, version)

@@ -17,7 +17,13 @@ from __future__ import annotations
 import math
 import re
 
-from ocpp.exceptions import FormationViolationError, OCPPError, PropertyConstraintViolationError
+from ocpp.exceptions import (
+    FormationViolationError,
+    OCPPError,
+    PropertyConstraintViolationError,
+    ProtocolError,
+)
+from ocpp.messages import Call, CallError, CallResult
 
 from ocpp_ingest.errors import excerpt
 
@@ -68,6 +74,22 @@ def envelope_problem(data: list) -> OCPPError | None:
     if len(data) >= 2 and len(data[1]) > 36:
         return FormationViolationError(details={"cause": "MessageId longer than 36 characters"})
     return None
+
+
+def unpack_parsed(data: list):
+    """`ocpp.messages.unpack` of a frame's array already parsed (a frame is parsed
+    once): the same message objects and the same errors."""
+    if not data:
+        raise ProtocolError(details={"cause": "Message does not contain MessageTypeId"})
+    for cls in (Call, CallResult, CallError):
+        if data[0] == cls.message_type_id:
+            try:
+                return cls(*data[1:])
+            except TypeError:
+                raise ProtocolError(details={"cause": "Message is missing elements."}) from None
+    raise PropertyConstraintViolationError(
+        details={"cause": f"MessageTypeId '{data[0]}' isn't valid"}
+    )
 
 
 def payload_problem(payload) -> OCPPError | None:

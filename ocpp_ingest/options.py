@@ -79,6 +79,16 @@ class IngestOptions:
     # mix of bench/ocpp_load.py against a busy loop, same machine and minutes).
     # None leaves the interpreter's setting.
     switch_interval_s: float | None = 0.0002
+    # The cyclic garbage collector's thresholds (`gc.set_threshold`, process-wide;
+    # Python's default is (700, 10, 10)). A node holds ~150 tracked objects per
+    # connected charger, and at Python's default a message's objects that wait a
+    # few milliseconds on the writer outlive two young collections and pile up in
+    # the old generation: at 8,000 chargers a full collection (400-700 ms, every
+    # thread stopped) ran every few seconds and was the whole p99. With a young
+    # generation of 50,000 they die young; at 10,000 chargers on SQLite p99 went
+    # from 4.9 s to 86 ms (bench/ocpp_load.py). None leaves the interpreter's
+    # settings.
+    gc_thresholds: tuple[int, int, int] | None = (50_000, 20, 20)
 
     @property
     def touch_every_s(self) -> float:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import re
 import signal
@@ -98,6 +99,8 @@ class IngestServer:
             ocpp.messages.ASYNC_VALIDATION = False  # process-wide knob of the library
         if self.options.switch_interval_s is not None:
             sys.setswitchinterval(self.options.switch_interval_s)  # see IngestOptions
+        if self.options.gc_thresholds is not None:
+            gc.set_threshold(*self.options.gc_thresholds)  # see IngestOptions
         self.writer.start()
         await self.upkeep.renew_lease()  # remote actions find this node from now on
         self._server = await serve(
