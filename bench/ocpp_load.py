@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import resource
 import signal
@@ -35,6 +36,7 @@ if str(ROOT) not in sys.path:
 
 from bench.ocpp_load_fleet import run_step  # noqa: E402
 from bench.ocpp_load_servers import out, seed, serve_bare, serve_ingest  # noqa: E402
+from ocpp_ingest.options import IngestOptions  # noqa: E402
 
 
 async def start_server(args, kind: str, database_url: str):
@@ -61,7 +63,8 @@ async def bench(args) -> int:
     out(
         f"config: database {database_url.split('@')[-1]}; steps {args.steps}; one message per "
         f"charger every {args.interval:g} s; {args.step_seconds:g} s measured per step and "
-        f"server; writer flush {args.flush_ms:g} ms; {os.cpu_count()} cores"
+        f"server; writer flush {args.flush_ms:g} ms; gc thresholds {gc.get_threshold()} "
+        f"(simulator and both servers); {os.cpu_count()} cores"
     )
     out(f"seeding {max(steps)} charging points")
     await asyncio.to_thread(seed, database_url, max(steps))
@@ -167,6 +170,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--serve", choices=["ingest", "bare"], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    # The simulator holds as many websockets as the server, and its own full
+    # garbage collections (500-750 ms at 10,000 chargers with Python's default
+    # thresholds) stalled every charger it simulates: latency the server never
+    # caused. It and the bare server collect as the ingest does
+    # (IngestOptions.gc_thresholds), which sets its own when it starts.
+    gc.set_threshold(*IngestOptions.gc_thresholds)
     if args.serve == "ingest":
         asyncio.run(serve_ingest(args.database_url, args.flush_ms))
         return 0
