@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio import activity
@@ -92,6 +93,8 @@ def _split_for_settlement(
 class SessionActivities:
     def __init__(self, session_factory: sessionmaker[Session]):
         self.session_factory = session_factory
+        bind = session_factory.kw.get("bind") if session_factory is not None else None
+        self._reads_wait_for_writers = bind is None or bind.dialect.name == "sqlite"
 
     @activity.defn(name="authorize_session")
     def authorize_session(self, start: SessionStart) -> SessionSnapshot:
@@ -100,23 +103,32 @@ class SessionActivities:
             workflow_id = start.workflow_id or session_workflow_id(
                 start.ocpp_id, start.transaction_id
             )
-            # Decided in a read, recorded in a short write: the writer's lock (SQLite)
-            # is not held while the facts are read. The charger waits for this
-            # write, so it goes before other writers waiting their turn.
-            with reading(self.session_factory) as db:
-                snapshot = session_snapshot(
-                    db, workflow_id=workflow_id, ocpp_id=start.ocpp_id, id_tag=start.id_tag
-                )
-            with transaction(self.session_factory, urgent=True) as db:
-                charging_sessions.record_authorized(
-                    db,
-                    snapshot=snapshot,
-                    transaction_id=start.transaction_id,
-                    connector=start.connector,
-                    started_at=_ts(start.started_at),
-                    meter_start_wh=start.meter_start_wh,
-                    flags=start.flags,
-                )
+            decide = partial(
+                session_snapshot, workflow_id=workflow_id, ocpp_id=start.ocpp_id,
+                id_tag=start.id_tag,
+            )
+            record = partial(
+                charging_sessions.record_authorized,
+                transaction_id=start.transaction_id,
+                connector=start.connector,
+                started_at=_ts(start.started_at),
+                meter_start_wh=start.meter_start_wh,
+                flags=start.flags,
+            )
+            # The charger waits for this write, so it goes before other writers
+            # waiting their turn (SQLite).
+            if self._reads_wait_for_writers:
+                # SQLite: decided in a read, recorded in a short write, so the
+                # writer's lock is not held while the facts are read.
+                with reading(self.session_factory) as db:
+                    snapshot = decide(db)
+                with transaction(self.session_factory, urgent=True) as db:
+                    record(db, snapshot=snapshot)
+            else:
+                # PostgreSQL: one transaction, four round trips fewer (issue 14).
+                with transaction(self.session_factory, urgent=True) as db:
+                    snapshot = decide(db)
+                    record(db, snapshot=snapshot)
             activity.logger.info(
                 "session %s at %s with %s: %s (%s)", workflow_id, start.ocpp_id, start.id_tag,
                 snapshot.category, snapshot.reason,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from db.models import ChargingSession, MeterValue
@@ -29,6 +29,27 @@ FROM_SNAPSHOT = (
 )
 
 
+# The statements of every session, built once (a statement object reused keeps its
+# compiled form and cache key, issue 14).
+_SETTLING = select(ChargingSession.id, ChargingSession.state, ChargingSession.flags).where(
+    ChargingSession.workflow_id == bindparam("workflow_id")
+)
+# The columns set are the parameters' keys; updated_at by its onupdate.
+_SETTLE = update(ChargingSession).where(ChargingSession.id == bindparam("b_id"))
+_SESSION_ID = select(ChargingSession.id).where(
+    ChargingSession.workflow_id == bindparam("workflow_id")
+)
+_TIMELINE = (
+    select(MeterValue.measured_at, MeterValue.energy_wh, MeterValue.power_w)
+    .where(
+        MeterValue.workflow_id == bindparam("workflow_id"),
+        MeterValue.energy_wh.is_not(None),
+        MeterValue.regressed.is_(False),
+    )
+    .order_by(MeterValue.measured_at)
+)
+
+
 def record_authorized(
     db: Session,
     *,
@@ -43,9 +64,7 @@ def record_authorized(
     authorization finds the row and changes nothing. True when it was added.
     `flags` are what the ingest already knows finance must look at (a start
     rebuilt from an Ended event, a start time that had to be replaced)."""
-    exists = db.scalar(
-        select(ChargingSession.id).where(ChargingSession.workflow_id == snapshot.workflow_id)
-    )
+    exists = db.scalar(_SESSION_ID, {"workflow_id": snapshot.workflow_id})
     if exists is not None:
         return False
     copied = {column: getattr(snapshot, column) for column in FROM_SNAPSHOT}
@@ -87,38 +106,37 @@ def record_settled(
     then the settlement's. A retry of a settled session keeps the flags already
     merged. None when there is no row for the workflow (its authorization is
     not recorded yet)."""
-    row = db.scalar(select(ChargingSession).where(ChargingSession.workflow_id == workflow_id))
+    row = db.execute(_SETTLING, {"workflow_id": workflow_id}).first()
     if row is None:
         return None
     flags = tuple(row.flags or ())
     if row.state != "finished":
         flags = tuple(dict.fromkeys(flags + settlement.flags))
-    row.state = "finished"
-    row.stopped_at = settlement.stopped_at
-    row.meter_stop_wh = settlement.meter_stop_wh
-    row.energy_wh = settlement.energy_wh
-    row.stop_reason = settlement.stop_reason
-    row.pricing = settlement.pricing
-    row.consumer_price_cents = settlement.consumer_price_cents
-    for amount in SPLIT_AMOUNTS:
-        setattr(row, amount, getattr(settlement.split, amount))
-    row.flags = list(flags)
-    row.needs_review = bool(flags)
+    # Only the columns it sets: the row's snapshot (a few kilobytes of JSON) is
+    # neither read nor written back (issue 14).
+    db.execute(
+        _SETTLE,
+        {
+            "b_id": row.id,
+            "state": "finished",
+            "stopped_at": settlement.stopped_at,
+            "meter_stop_wh": settlement.meter_stop_wh,
+            "energy_wh": settlement.energy_wh,
+            "stop_reason": settlement.stop_reason,
+            "pricing": settlement.pricing,
+            "consumer_price_cents": settlement.consumer_price_cents,
+            **{amount: getattr(settlement.split, amount) for amount in SPLIT_AMOUNTS},
+            "flags": list(flags),
+            "needs_review": bool(flags),
+        },
+    )
     return flags
 
 
 def meter_timeline(db: Session, *, workflow_id: str) -> list[MeterSample]:
     """The session's stored energy readings in time order, without the ones the
     ingest flagged as gone backwards (they are kept for review, never priced)."""
-    rows = db.execute(
-        select(MeterValue.measured_at, MeterValue.energy_wh, MeterValue.power_w)
-        .where(
-            MeterValue.workflow_id == workflow_id,
-            MeterValue.energy_wh.is_not(None),
-            MeterValue.regressed.is_(False),
-        )
-        .order_by(MeterValue.measured_at)
-    ).all()
+    rows = db.execute(_TIMELINE, {"workflow_id": workflow_id}).all()
     return [MeterSample(at=at, energy_wh=wh, power_w=w) for at, wh, w in rows]
 
 

@@ -6,7 +6,7 @@ This is the only place that turns ORM rows into the pure inputs of
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from db.models import (
@@ -75,18 +75,39 @@ def card_facts(card: ChargingCard | None) -> CardFacts | None:
     )
 
 
-def whitelist_of(db: Session, cp: ChargingPoint) -> frozenset[str]:
-    rows = db.scalars(
-        select(ChargingCard.uid)
-        .join(WhitelistEntry, WhitelistEntry.card_id == ChargingCard.id)
-        .where(
-            or_(
-                WhitelistEntry.location_id == cp.location_id,
-                WhitelistEntry.charging_point_id == cp.id,
-            )
+# The statements of every session start, built once: a statement object reused
+# keeps its compiled form and cache key (building and keying the charging point's
+# query each time cost more than running it, issue 14).
+_ORG = joinedload(ChargingPoint.location).joinedload(Location.organization)
+# The charging point and every layer above it in one query: this runs at the
+# start of every session, while the charger waits for its answer.
+_POINT_AND_LAYERS = (
+    select(ChargingPoint)
+    .where(ChargingPoint.ocpp_id == bindparam("ocpp_id"))
+    .options(
+        joinedload(ChargingPoint.rate),
+        joinedload(ChargingPoint.location).joinedload(Location.rate),
+        _ORG.joinedload(Organization.rate),
+        _ORG.joinedload(Organization.parent).joinedload(Organization.rate),
+        _ORG.joinedload(Organization.customer).joinedload(Customer.partner),
+    )
+)
+_SETTINGS = select(PlatformSettings)
+_CARD = select(ChargingCard).where(ChargingCard.uid == bindparam("uid"))
+_WHITELIST = (
+    select(ChargingCard.uid)
+    .join(WhitelistEntry, WhitelistEntry.card_id == ChargingCard.id)
+    .where(
+        or_(
+            WhitelistEntry.location_id == bindparam("location_id"),
+            WhitelistEntry.charging_point_id == bindparam("cp_id"),
         )
     )
-    return frozenset(rows)
+)
+
+
+def whitelist_of(db: Session, cp: ChargingPoint) -> frozenset[str]:
+    return frozenset(db.scalars(_WHITELIST, {"location_id": cp.location_id, "cp_id": cp.id}))
 
 
 def _refused(workflow_id: str, ocpp_id: str, id_tag: str, reason: str) -> SessionSnapshot:
@@ -106,30 +127,17 @@ def session_snapshot(
     db: Session, *, workflow_id: str, ocpp_id: str, id_tag: str
 ) -> SessionSnapshot:
     """Decide a session at its start and freeze everything it will be settled on."""
-    # One query for the charging point and every layer above it: this runs at
-    # the start of every session, while the charger waits for its answer.
-    org = joinedload(ChargingPoint.location).joinedload(Location.organization)
-    cp = db.scalar(
-        select(ChargingPoint)
-        .where(ChargingPoint.ocpp_id == ocpp_id)
-        .options(
-            joinedload(ChargingPoint.rate),
-            joinedload(ChargingPoint.location).joinedload(Location.rate),
-            org.joinedload(Organization.rate),
-            org.joinedload(Organization.parent).joinedload(Organization.rate),
-            org.joinedload(Organization.customer).joinedload(Customer.partner),
-        )
-    )
+    cp = db.scalar(_POINT_AND_LAYERS, {"ocpp_id": ocpp_id})
     if cp is None or cp.location_id is None:
         return _refused(workflow_id, ocpp_id, id_tag, f"charging point {ocpp_id} is not in service")
     if cp.state == ChargingPointState.REMOVED:
         return _refused(workflow_id, ocpp_id, id_tag, f"charging point {ocpp_id} was removed")
-    settings = db.scalar(select(PlatformSettings)) or PlatformSettings(name="Energy Cloud")
+    settings = db.scalar(_SETTINGS) or PlatformSettings(name="Energy Cloud")
     org: Organization = cp.location.organization
     main_org = org.parent or org
     mode = access_mode_of(cp)
     rate = rate_of(cp)
-    card = db.scalar(select(ChargingCard).where(ChargingCard.uid == id_tag))
+    card = db.scalar(_CARD, {"uid": id_tag})
     point = PointFacts(
         charging_point_id=cp.id,
         organization_id=org.id,
