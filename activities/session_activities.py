@@ -139,39 +139,59 @@ class SessionActivities:
     def price_session(self, data: PriceInput) -> PricedResult:
         """Price the finished session from its frozen tariff and meter timeline."""
         with domain_errors_fail_the_activity():
-            snap = data.snapshot
-            with reading(self.session_factory) as db:
-                readings = charging_sessions.meter_timeline(db, workflow_id=snap.workflow_id)
-            started = _ts(data.started_at)
-            timeline = priced_timeline(
-                started_at=started,
-                stopped_at=_ts(data.stopped_at),
-                meter_start_wh=data.meter_start_wh,
-                meter_stop_wh=data.meter_stop_wh,
-                readings=readings,
+            return self._priced(data)
+
+    def _priced(self, data: PriceInput) -> PricedResult:
+        snap = data.snapshot
+        with reading(self.session_factory) as db:
+            readings = charging_sessions.meter_timeline(db, workflow_id=snap.workflow_id)
+        started = _ts(data.started_at)
+        timeline = priced_timeline(
+            started_at=started,
+            stopped_at=_ts(data.stopped_at),
+            meter_start_wh=data.meter_start_wh,
+            meter_stop_wh=data.meter_stop_wh,
+            readings=readings,
+        )
+        if snap.tariff is None:
+            raise Invalid("session has no tariff in its snapshot", code="session.no_tariff")
+        try:
+            priced = price_session(
+                Tariff.from_ocpi(snap.tariff),
+                SessionFacts(
+                    start=started,
+                    stop=timeline.stopped_at,
+                    time_zone=snap.time_zone,
+                    samples=timeline.samples,
+                ),
             )
-            if snap.tariff is None:
-                raise Invalid("session has no tariff in its snapshot", code="session.no_tariff")
-            try:
-                priced = price_session(
-                    Tariff.from_ocpi(snap.tariff),
-                    SessionFacts(
-                        start=started,
-                        stop=timeline.stopped_at,
-                        time_zone=snap.time_zone,
-                        samples=timeline.samples,
-                    ),
-                )
-            except (ArithmeticError, ValueError) as exc:
-                # The same input fails the same way on every retry (a timestamp at the
-                # edge of the calendar, a tariff the engine cannot apply): fail the step
-                # and let the workflow settle the session flagged for review.
-                raise ApplicationError(
-                    f"session {snap.workflow_id} cannot be priced: {exc!r}",
-                    type="PricingImpossible",
-                    non_retryable=True,
-                ) from exc
-            return PricedResult.from_domain(priced, flags=timeline.flags)
+        except (ArithmeticError, ValueError) as exc:
+            # The same input fails the same way on every retry (a timestamp at the
+            # edge of the calendar, a tariff the engine cannot apply): fail the step
+            # and let the workflow settle the session flagged for review.
+            raise ApplicationError(
+                f"session {snap.workflow_id} cannot be priced: {exc!r}",
+                type="PricingImpossible",
+                non_retryable=True,
+            ) from exc
+        return PricedResult.from_domain(priced, flags=timeline.flags)
+
+    def _priced_for_settlement(self, data: PriceInput) -> PricedResult:
+        """The price the settle step makes itself (workflow patch price-in-settle;
+        before it, the price_session activity's). A session pricing cannot handle
+        (what the price step's retry policy would not retry) is settled at no
+        charge, flagged pricing_failed, as the workflow did; any other error (a
+        database that is down) fails the attempt, to be retried."""
+        try:
+            return self._priced(data)
+        except Exception as error:
+            impossible = isinstance(error, ApplicationError) and error.non_retryable
+            if not (impossible or fails_for_good(error)):
+                raise
+            activity.logger.error(
+                "session %s: pricing failed for good (%s); settled unpriced, flagged",
+                data.snapshot.workflow_id, error)
+            return PricedResult.unpriced(data.meter_start_wh, data.meter_stop_wh)
 
     @activity.defn(name="split_payout")
     def split_payout(self, data: SplitInput) -> SessionSplit:
@@ -185,6 +205,8 @@ class SessionActivities:
         database transaction so the two always agree. Idempotent."""
         with domain_errors_fail_the_activity():
             snap, split, priced = data.snapshot, data.split, data.priced
+            if priced is None:
+                priced = self._priced_for_settlement(data.price)
             split_flags: tuple[str, ...] = ()
             if split is None:
                 split, split_flags = _split_for_settlement(snap, priced)

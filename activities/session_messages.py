@@ -80,6 +80,17 @@ class PricedResult:
     flags: tuple[str, ...] = ()
 
     @classmethod
+    def unpriced(cls, meter_start_wh: int, meter_stop_wh: int) -> "PricedResult":
+        """A session pricing cannot handle is still recorded and settled, at no
+        charge and flagged, so finance sees it and prices it by hand."""
+        return cls(
+            energy_wh=max(0, meter_stop_wh - meter_start_wh),
+            consumer_price_cents=0,
+            total_excl_vat="0",
+            flags=("pricing_failed",),
+        )
+
+    @classmethod
     def from_domain(cls, priced: PricedSession, *, flags: tuple[str, ...] = ()) -> "PricedResult":
         """Exact amounts travel as strings; the consumer price is the one rounding."""
         return cls(
@@ -115,11 +126,14 @@ class SplitInput:
 class SettleInput:
     snapshot: SessionSnapshot
     stop: SessionStop
-    priced: PricedResult
+    # The price activity's result; None: the settle step prices the session
+    # itself from `price` (workflow patch price-in-settle).
+    priced: PricedResult | None
     # The split activity's result (the domain's own split); None: the settle step
     # splits the session itself (workflow patch split-in-settle).
     split: SessionSplit | None
     flags: tuple[str, ...] = ()
+    price: PriceInput | None = None
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,9 @@
 authorize (activity; the snapshot is recorded in history) → answer the charger
 (update) → wait for the stop signal, a remote-stop request, or a timeout (maximum
 duration, or the charger lost: no stop and no meter summary for too long) →
-price (activity) → split payout and kickback (activity) → post to the ledger and
-record the charge detail record (activity, idempotent).
+settle (one activity, idempotent): price, split payout and kickback, post to the
+ledger and record the charge detail record. Histories recorded before the
+patches below replay price and split as activities of their own.
 
 The workflow orchestrates only: no I/O, no money arithmetic. Durations come in
 with the input (`SessionConfig`) so tests can use short ones."""
@@ -70,6 +71,12 @@ SETTLE_LOCALLY = "settle-as-local-activity"
 # as before): one local activity, one workflow activation and two payloads
 # fewer per session (issue 14). Histories from before it replay split_payout.
 SPLIT_IN_SETTLE = "split-in-settle"
+# The workflow patch that has the settle step price the session too: after the
+# stop one local activity, not two (one activation, one dispatch and a read
+# transaction fewer per session; issue 14). A session pricing cannot handle is
+# settled unpriced and flagged, as before. Histories from before it replay
+# price_session.
+PRICE_IN_SETTLE = "price-in-settle"
 
 
 async def _locally(activity_method, arg):
@@ -119,17 +126,23 @@ class ChargingSessionWorkflow:
         stop = await self._wait_for_stop(config)
 
         self._state = "pricing"
+        price = PriceInput(
+            snapshot=snap,
+            started_at=start.started_at,
+            stopped_at=stop.stopped_at,
+            meter_start_wh=start.meter_start_wh,
+            meter_stop_wh=stop.meter_stop_wh,
+        )
+        if workflow.patched(PRICE_IN_SETTLE):
+            settle = SettleInput(snapshot=snap, stop=stop, priced=None, split=None,
+                                 flags=tuple(self._flags), price=price)
+            self._result = await _locally(SessionActivities.settle_session, settle)
+            self._flags += [flag for flag in ("pricing_failed", "split_failed")
+                            if flag in self._result.flags and flag not in self._flags]
+            self._state = "settled"
+            return self._result
         try:
-            priced = await _locally(
-                SessionActivities.price_session,
-                PriceInput(
-                    snapshot=snap,
-                    started_at=start.started_at,
-                    stopped_at=stop.stopped_at,
-                    meter_start_wh=start.meter_start_wh,
-                    meter_stop_wh=stop.meter_stop_wh,
-                ),
-            )
+            priced = await _locally(SessionActivities.price_session, price)
         except STEP_FAILED as error:
             if not workflow.patched(SETTLE_UNPRICEABLE):
                 raise
@@ -182,12 +195,7 @@ class ChargingSessionWorkflow:
         workflow.logger.error("session %s: pricing failed for good (%s); settled unpriced, "
                               "flagged", workflow.info().workflow_id, error.cause or error)
         self._flags.append("pricing_failed")
-        return PricedResult(
-            energy_wh=max(0, meter_stop_wh - meter_start_wh),
-            consumer_price_cents=0,
-            total_excl_vat="0",
-            flags=("pricing_failed",),
-        )
+        return PricedResult.unpriced(meter_start_wh, meter_stop_wh)
 
     async def _wait_for_stop(self, config) -> SessionStop:
         """Until the charger stops, or a limit closes the session from the last

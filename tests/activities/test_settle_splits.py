@@ -1,6 +1,8 @@
-"""The settle step splits a session itself when the workflow passes no split
-(workflow patch split-in-settle): the same split the split_payout activity
-makes, and a split that fails for good settles without payouts, flagged."""
+"""The settle step prices and splits a session itself when the workflow passes
+neither price nor split (workflow patches price-in-settle, split-in-settle): the
+same price and split the price_session and split_payout activities make; a
+session pricing cannot handle settles unpriced and flagged, and a split that
+fails for good settles without payouts, flagged."""
 
 from __future__ import annotations
 
@@ -74,6 +76,54 @@ def test_a_split_that_fails_for_good_settles_without_payouts_flagged(session_fac
     result = env.run(acts.settle_session, SettleInput(
         snapshot=broken, stop=stop, priced=priced, split=None, flags=("closed_by_x",)))
     assert result.flags[:2] == ("closed_by_x", "split_failed")
+    empty = SessionSplit(category=snap.category)
+    assert _row_split(session_factory, snap.workflow_id) == {
+        amount: getattr(empty, amount) for amount in SPLIT_AMOUNTS}
+
+
+# The settle step also prices the session when the workflow passes no price
+# (workflow patch price-in-settle): the price_session activity's price, and a
+# session pricing cannot handle settles unpriced, flagged, without payouts.
+
+
+def _price_input(snap, stop):
+    return PriceInput(snapshot=snap, started_at=STARTED.isoformat(), stopped_at=stop.stopped_at,
+                      meter_start_wh=1_000, meter_stop_wh=stop.meter_stop_wh)
+
+
+@pytest.mark.parametrize("ocpp_id, id_tag", [
+    ("ACME-DEPOT-01", "NL-TNM-C00122045-K"), ("PARK-P1-01", "NL-TNM-C00122045-K"),
+])
+def test_settling_without_a_price_prices_as_the_price_activity_does(
+    session_factory, ocpp_id, id_tag
+):
+    load_demo_data(session_factory, password="pw")
+    acts, env = SessionActivities(session_factory), ActivityEnvironment()
+    snap, stop, priced = _authorized_and_priced(acts, env, ocpp_id, id_tag)
+    assert priced.consumer_price_cents > 0
+    settle = SettleInput(snapshot=snap, stop=stop, priced=None, split=None,
+                         price=_price_input(snap, stop))
+    result = env.run(acts.settle_session, settle)
+    assert (result.energy_wh, result.consumer_price_cents) == (
+        priced.energy_wh, priced.consumer_price_cents)
+    assert "pricing_failed" not in result.flags
+    with session_factory() as db:
+        row = db.scalar(select(ChargingSession).where(
+            ChargingSession.workflow_id == snap.workflow_id))
+        assert row.pricing["total_excl_vat"] == priced.total_excl_vat
+    assert env.run(acts.settle_session, settle) == result  # a retry posts nothing new
+
+
+def test_a_session_pricing_cannot_handle_settles_unpriced_flagged(session_factory):
+    load_demo_data(session_factory, password="pw")
+    acts, env = SessionActivities(session_factory), ActivityEnvironment()
+    snap, stop, _ = _authorized_and_priced(acts, env, "ACME-DEPOT-01", "NL-TNM-C00122045-K")
+    untariffed = replace(snap, tariff=None)  # Invalid: a refusal, not a glitch
+    result = env.run(acts.settle_session, SettleInput(
+        snapshot=untariffed, stop=stop, priced=None, split=None,
+        price=_price_input(untariffed, stop)))
+    assert "pricing_failed" in result.flags
+    assert (result.consumer_price_cents, result.energy_wh) == (0, 23_456 - 1_000)
     empty = SessionSplit(category=snap.category)
     assert _row_split(session_factory, snap.workflow_id) == {
         amount: getattr(empty, amount) for amount in SPLIT_AMOUNTS}

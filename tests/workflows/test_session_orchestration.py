@@ -70,11 +70,20 @@ class FakeSessionActivities:
         @activity.defn(name="settle_session")
         async def settle(data: SettleInput) -> SessionResult:
             self._record("settle_session", data)
+            priced = data.priced
+            if priced is None:  # it prices itself (patch price-in-settle), as the real one
+                energy = data.price.meter_stop_wh - data.price.meter_start_wh
+                priced = (
+                    PricedResult.unpriced(data.price.meter_start_wh, data.price.meter_stop_wh)
+                    if self.pricing_fails
+                    else PricedResult(energy_wh=energy, consumer_price_cents=energy // 10,
+                                      total_excl_vat="0")
+                )
             return SessionResult(
                 workflow_id=data.snapshot.workflow_id, category=data.snapshot.category,
-                accepted=True, status="Accepted", energy_wh=data.priced.energy_wh,
-                consumer_price_cents=data.priced.consumer_price_cents,
-                flags=data.flags + data.priced.flags,
+                accepted=True, status="Accepted", energy_wh=priced.energy_wh,
+                consumer_price_cents=priced.consumer_price_cents,
+                flags=data.flags + priced.flags,
             )
 
         return [authorize, price, split, settle]
@@ -99,29 +108,27 @@ async def test_each_step_gets_what_the_step_before_it_decided(temporal_client, t
     fakes = FakeSessionActivities()
     result = await _run_session(temporal_client, task_queue, fakes)
     assert (result.energy_wh, result.consumer_price_cents, result.flags) == (20_000, 2_000, ())
-    [priced_input] = fakes.calls["price_session"]
-    assert (priced_input.started_at, priced_input.stopped_at) == (STARTED, STOPPED)
-    assert (priced_input.meter_start_wh, priced_input.meter_stop_wh) == (1_000, 21_000)
-    # The settle step splits (patch split-in-settle) from what it is given: the
-    # priced result and the snapshot (tests/activities/test_settle_splits.py).
-    assert "split_payout" not in fakes.calls
+    # The settle step prices and splits (patches price-in-settle, split-in-settle)
+    # from what it is given: the start and stop, and the snapshot
+    # (tests/activities/test_settle_splits.py).
+    assert "price_session" not in fakes.calls and "split_payout" not in fakes.calls
     [settle_input] = fakes.calls["settle_session"]
-    assert settle_input.split is None
-    assert (settle_input.snapshot.category, settle_input.priced.consumer_price_cents) == (
-        "reimbursed", 2_000)
+    assert settle_input.priced is None and settle_input.split is None
+    price = settle_input.price
+    assert (price.started_at, price.stopped_at) == (STARTED, STOPPED)
+    assert (price.meter_start_wh, price.meter_stop_wh) == (1_000, 21_000)
+    assert price.snapshot == settle_input.snapshot
+    assert settle_input.snapshot.category == "reimbursed"
     assert settle_input.snapshot.compensation_per_kwh == "0.25"
     assert settle_input.snapshot.workflow_id == result.workflow_id
 
 
-async def test_a_session_that_cannot_be_priced_settles_unpriced_and_flagged_without_a_split(
+async def test_a_session_that_cannot_be_priced_settles_unpriced_and_flagged(
     temporal_client, task_queue
 ):
     fakes = FakeSessionActivities(pricing_fails=True)
     result = await _run_session(temporal_client, task_queue, fakes)
-    assert "split_payout" not in fakes.calls  # no price, no payouts
-    [settle_input] = fakes.calls["settle_session"]
-    assert settle_input.priced.consumer_price_cents == 0
-    assert settle_input.priced.energy_wh == 20_000
-    assert settle_input.split == SessionSplit(category="reimbursed")
+    assert "price_session" not in fakes.calls and "split_payout" not in fakes.calls
+    assert len(fakes.calls["settle_session"]) == 1
+    assert (result.energy_wh, result.consumer_price_cents) == (20_000, 0)
     assert "pricing_failed" in result.flags
-    assert len(fakes.calls["price_session"]) == 1  # failed for good: not retried
