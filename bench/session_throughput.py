@@ -39,7 +39,12 @@ from db.base import make_sessionmaker  # noqa: E402
 from db.demo import load_demo_data  # noqa: E402
 from db.schema import reset_schema  # noqa: E402
 from energycloud.temporal_cli import temporal_binary  # noqa: E402
-from energycloud.worker import MAX_CONCURRENT_ACTIVITIES, worker_engine  # noqa: E402
+from energycloud.worker import (  # noqa: E402
+    MAX_CONCURRENT_ACTIVITIES,
+    WORKFLOW_TASK_POLLS,
+    worker_engine,
+    worker_options,
+)
 from workflows.registry import all_activities, all_workflows  # noqa: E402
 from workflows.session_gateway import SessionGateway  # noqa: E402
 from workflows.session_types import SessionStart, SessionStop  # noqa: E402
@@ -95,7 +100,7 @@ async def run_sessions(client, factory, n, concurrency):
     with ThreadPoolExecutor(MAX_CONCURRENT_ACTIVITIES) as pool:
         async with Worker(client, task_queue=queue, workflows=all_workflows(),
                           activities=all_activities(factory), activity_executor=pool,
-                          max_concurrent_activities=MAX_CONCURRENT_ACTIVITIES):
+                          **worker_options()):
             t0 = time.perf_counter()
             results = await bounded(n, concurrency, one)
             rate = n / (time.perf_counter() - t0)
@@ -118,7 +123,11 @@ async def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="ec-bench-"))
     url = args.database_url or f"sqlite:///{tmp / 'bench.db'}"
     engine = worker_engine(url)  # the worker's engine and pool
-    print(f"config: database {engine.dialect.name} (pool {engine.pool.size()}); "
+    tuning = worker_options()
+    print(f"config: database {engine.dialect.name} (pool {engine.pool.size()}); worker as "
+          f"energycloud/worker.py: {tuning['max_concurrent_activities']} activity threads, "
+          f"{WORKFLOW_TASK_POLLS} workflow-task polls (non-sticky:sticky "
+          f"{tuning['nonsticky_to_sticky_poll_ratio']:g}); "
           f"N={args.sessions} per round, concurrency={args.concurrency}, {args.rounds} rounds; "
           f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}", flush=True)
     reset_schema(engine)

@@ -27,6 +27,25 @@ log = logging.getLogger(__name__)
 # takes no more activity tasks than it has threads for.
 MAX_CONCURRENT_ACTIVITIES = 32
 GRACEFUL_SHUTDOWN = timedelta(seconds=10)
+# How the worker polls for workflow tasks. A session's first task (its
+# authorization, while the charger waits) comes from the task queue itself; its
+# later ones from the worker's sticky queue. The SDK's default (5 polls, a fifth
+# of them on the task queue) left new sessions' first tasks waiting for that one
+# poll under load: 74-88 ms from start to task, against 31-38 ms with 10 polls
+# split evenly (bench/session_throughput.py's sessions, PostgreSQL, issue 14).
+WORKFLOW_TASK_POLLS = 10
+NONSTICKY_TO_STICKY_POLL_RATIO = 1.0
+
+
+def worker_options() -> dict:
+    """The Worker's tuning, shared with bench/session_throughput.py."""
+    from temporalio.worker import PollerBehaviorSimpleMaximum
+
+    return {
+        "max_concurrent_activities": MAX_CONCURRENT_ACTIVITIES,
+        "workflow_task_poller_behavior": PollerBehaviorSimpleMaximum(WORKFLOW_TASK_POLLS),
+        "nonsticky_to_sticky_poll_ratio": NONSTICKY_TO_STICKY_POLL_RATIO,
+    }
 
 
 def worker_engine(url: str) -> Engine:
@@ -80,8 +99,8 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -
                 workflows=workflows,
                 activities=activities,
                 activity_executor=executor,
-                max_concurrent_activities=MAX_CONCURRENT_ACTIVITIES,
                 graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+                **worker_options(),
             )
             log.info(
                 "Worker polling task queue %r on %s (namespace %s): workflows %s; %d activities",
