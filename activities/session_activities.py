@@ -125,7 +125,7 @@ class SessionActivities:
                 with transaction(self.session_factory, urgent=True) as db:
                     record(db, snapshot=snapshot)
             else:
-                # PostgreSQL: one transaction, four round trips fewer (issue 14).
+                # PostgreSQL: one transaction (a checkout and three round trips fewer).
                 with transaction(self.session_factory, urgent=True) as db:
                     snapshot = decide(db)
                     record(db, snapshot=snapshot)
