@@ -206,7 +206,9 @@ class SessionActivities:
         with domain_errors_fail_the_activity():
             snap, split, priced = data.snapshot, data.split, data.priced
             if priced is None:
-                priced = self._priced_for_settlement(data.price)
+                priced = self._priced_for_settlement(
+                    PriceInput.of(snap, data.start, data.stop)
+                )
             split_flags: tuple[str, ...] = ()
             if split is None:
                 split, split_flags = _split_for_settlement(snap, priced)

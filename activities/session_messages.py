@@ -66,6 +66,11 @@ class PriceInput:
     meter_start_wh: int
     meter_stop_wh: int
 
+    @classmethod
+    def of(cls, snapshot: SessionSnapshot, start: SessionStart, stop: SessionStop) -> "PriceInput":
+        return cls(snapshot=snapshot, started_at=start.started_at, stopped_at=stop.stopped_at,
+                   meter_start_wh=start.meter_start_wh, meter_stop_wh=stop.meter_stop_wh)
+
 
 @dataclass(frozen=True)
 class PricedResult:
@@ -127,13 +132,13 @@ class SettleInput:
     snapshot: SessionSnapshot
     stop: SessionStop
     # The price activity's result; None: the settle step prices the session
-    # itself from `price` (workflow patch price-in-settle).
+    # itself from `start` and `stop` (workflow patch price-in-settle).
     priced: PricedResult | None
     # The split activity's result (the domain's own split); None: the settle step
     # splits the session itself (workflow patch split-in-settle).
     split: SessionSplit | None
     flags: tuple[str, ...] = ()
-    price: PriceInput | None = None
+    start: SessionStart | None = None
 
 
 @dataclass(frozen=True)

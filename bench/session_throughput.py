@@ -39,12 +39,7 @@ from db.base import make_sessionmaker  # noqa: E402
 from db.demo import load_demo_data  # noqa: E402
 from db.schema import reset_schema  # noqa: E402
 from energycloud.temporal_cli import temporal_binary  # noqa: E402
-from energycloud.worker import (  # noqa: E402
-    MAX_CONCURRENT_ACTIVITIES,
-    WORKFLOW_TASK_POLLS,
-    worker_engine,
-    worker_options,
-)
+from energycloud.worker import MAX_CONCURRENT_ACTIVITIES, worker_engine, worker_options  # noqa: E402
 from workflows.registry import all_activities, all_workflows  # noqa: E402
 from workflows.session_gateway import SessionGateway  # noqa: E402
 from workflows.session_types import SessionStart, SessionStop  # noqa: E402
@@ -126,8 +121,8 @@ async def main() -> None:
     tuning = worker_options()
     print(f"config: database {engine.dialect.name} (pool {engine.pool.size()}); worker as "
           f"energycloud/worker.py: {tuning['max_concurrent_activities']} activity threads, "
-          f"{WORKFLOW_TASK_POLLS} workflow-task polls (non-sticky:sticky "
-          f"{tuning['nonsticky_to_sticky_poll_ratio']:g}); "
+          f"{tuning['workflow_task_poller_behavior'].maximum} workflow-task polls "
+          f"(non-sticky:sticky {tuning['nonsticky_to_sticky_poll_ratio']:g}); "
           f"N={args.sessions} per round, concurrency={args.concurrency}, {args.rounds} rounds; "
           f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}", flush=True)
     reset_schema(engine)

@@ -17,9 +17,7 @@ If a batch fails, it is rolled back and its items are retried one by one, each
 in its own transaction, so one bad item fails alone. The event loop never
 blocks on the database.
 
-On a SQLite file the writer's commits never checkpoint the write-ahead log: a
-thread of its own does (`db.wal`). A batch slower than `slow_batch_ms` is logged
-with what it held."""
+A batch slower than `slow_batch_ms` is logged with what it held."""
 
 from __future__ import annotations
 
@@ -34,8 +32,6 @@ from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.orm import Session, sessionmaker
-
-from db.wal import WalCheckpointer
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +71,6 @@ class DbWriter:
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._started = False
         self._slow_s = slow_batch_ms / 1000
-        engine = session_factory.kw.get("bind")
-        self.checkpointer = WalCheckpointer(engine) if WalCheckpointer.wanted(engine) else None
         self.batches = 0
         self.items = 0
 
@@ -84,16 +78,12 @@ class DbWriter:
         if not self._started:
             self._started = True
             self._thread.start()
-            if self.checkpointer is not None:
-                self.checkpointer.start()
 
     async def stop(self) -> None:
         """Write what is queued, then stop the thread."""
         if self._started:
             self._queue.put(_STOP)
             await asyncio.to_thread(self._thread.join)
-            if self.checkpointer is not None:
-                await asyncio.to_thread(self.checkpointer.stop)
             self._started = False
 
     def run(self, fn: Callable[[Session], Any]) -> asyncio.Future:
@@ -204,8 +194,6 @@ class DbWriter:
         by_model: dict[type, list[dict]] = {}
         by_statement: dict[Any, list[_Item]] = {}
         with self._factory() as session, session.begin():
-            if self.checkpointer is not None:
-                self.checkpointer.adopt(session.connection().connection.dbapi_connection)
             for i, item in enumerate(batch):
                 if item.fn is not None:
                     results[i] = item.fn(session)

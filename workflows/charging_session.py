@@ -72,8 +72,8 @@ SETTLE_LOCALLY = "settle-as-local-activity"
 # fewer per session (issue 14). Histories from before it replay split_payout.
 SPLIT_IN_SETTLE = "split-in-settle"
 # The workflow patch that has the settle step price the session too: after the
-# stop one local activity, not two (one activation, one dispatch and a read
-# transaction fewer per session; issue 14). A session pricing cannot handle is
+# stop one local activity, not two (one activation and one dispatch fewer per
+# session; issue 14). A session pricing cannot handle is
 # settled unpriced and flagged, as before. Histories from before it replay
 # price_session.
 PRICE_IN_SETTLE = "price-in-settle"
@@ -126,23 +126,18 @@ class ChargingSessionWorkflow:
         stop = await self._wait_for_stop(config)
 
         self._state = "pricing"
-        price = PriceInput(
-            snapshot=snap,
-            started_at=start.started_at,
-            stopped_at=stop.stopped_at,
-            meter_start_wh=start.meter_start_wh,
-            meter_stop_wh=stop.meter_stop_wh,
-        )
         if workflow.patched(PRICE_IN_SETTLE):
             settle = SettleInput(snapshot=snap, stop=stop, priced=None, split=None,
-                                 flags=tuple(self._flags), price=price)
+                                 flags=tuple(self._flags), start=start)
             self._result = await _locally(SessionActivities.settle_session, settle)
             self._flags += [flag for flag in ("pricing_failed", "split_failed")
                             if flag in self._result.flags and flag not in self._flags]
             self._state = "settled"
             return self._result
         try:
-            priced = await _locally(SessionActivities.price_session, price)
+            priced = await _locally(
+                SessionActivities.price_session, PriceInput.of(snap, start, stop)
+            )
         except STEP_FAILED as error:
             if not workflow.patched(SETTLE_UNPRICEABLE):
                 raise

@@ -31,10 +31,8 @@ def _authorized_and_priced(acts, env, ocpp_id, id_tag):
     stop = SessionStop(ocpp_id=ocpp_id, transaction_id=start.transaction_id,
                        meter_stop_wh=23_456,
                        stopped_at=(STARTED + timedelta(hours=2)).isoformat())
-    priced = env.run(acts.price_session, PriceInput(
-        snapshot=snap, started_at=start.started_at, stopped_at=stop.stopped_at,
-        meter_start_wh=start.meter_start_wh, meter_stop_wh=stop.meter_stop_wh))
-    return snap, stop, priced
+    priced = env.run(acts.price_session, PriceInput.of(snap, start, stop))
+    return snap, start, stop, priced
 
 
 def _row_split(factory, workflow_id):
@@ -52,7 +50,7 @@ def test_settling_without_a_split_splits_as_the_split_activity_does(
 ):
     load_demo_data(session_factory, password="pw")
     acts, env = SessionActivities(session_factory), ActivityEnvironment()
-    snap, stop, priced = _authorized_and_priced(acts, env, ocpp_id, id_tag)
+    snap, _, stop, priced = _authorized_and_priced(acts, env, ocpp_id, id_tag)
     expected = env.run(acts.split_payout, SplitInput(
         category=snap.category, energy_wh=priced.energy_wh,
         consumer_price_cents=priced.consumer_price_cents,
@@ -71,7 +69,7 @@ def test_settling_without_a_split_splits_as_the_split_activity_does(
 def test_a_split_that_fails_for_good_settles_without_payouts_flagged(session_factory):
     load_demo_data(session_factory, password="pw")
     acts, env = SessionActivities(session_factory), ActivityEnvironment()
-    snap, stop, priced = _authorized_and_priced(acts, env, "ACME-HOME-001", "ACME-JAN-01")
+    snap, _, stop, priced = _authorized_and_priced(acts, env, "ACME-HOME-001", "ACME-JAN-01")
     broken = replace(snap, compensation_per_kwh="not a number")  # InvalidOperation
     result = env.run(acts.settle_session, SettleInput(
         snapshot=broken, stop=stop, priced=priced, split=None, flags=("closed_by_x",)))
@@ -86,11 +84,6 @@ def test_a_split_that_fails_for_good_settles_without_payouts_flagged(session_fac
 # session pricing cannot handle settles unpriced, flagged, without payouts.
 
 
-def _price_input(snap, stop):
-    return PriceInput(snapshot=snap, started_at=STARTED.isoformat(), stopped_at=stop.stopped_at,
-                      meter_start_wh=1_000, meter_stop_wh=stop.meter_stop_wh)
-
-
 @pytest.mark.parametrize("ocpp_id, id_tag", [
     ("ACME-DEPOT-01", "NL-TNM-C00122045-K"), ("PARK-P1-01", "NL-TNM-C00122045-K"),
 ])
@@ -99,10 +92,9 @@ def test_settling_without_a_price_prices_as_the_price_activity_does(
 ):
     load_demo_data(session_factory, password="pw")
     acts, env = SessionActivities(session_factory), ActivityEnvironment()
-    snap, stop, priced = _authorized_and_priced(acts, env, ocpp_id, id_tag)
+    snap, start, stop, priced = _authorized_and_priced(acts, env, ocpp_id, id_tag)
     assert priced.consumer_price_cents > 0
-    settle = SettleInput(snapshot=snap, stop=stop, priced=None, split=None,
-                         price=_price_input(snap, stop))
+    settle = SettleInput(snapshot=snap, stop=stop, priced=None, split=None, start=start)
     result = env.run(acts.settle_session, settle)
     assert (result.energy_wh, result.consumer_price_cents) == (
         priced.energy_wh, priced.consumer_price_cents)
@@ -117,11 +109,11 @@ def test_settling_without_a_price_prices_as_the_price_activity_does(
 def test_a_session_pricing_cannot_handle_settles_unpriced_flagged(session_factory):
     load_demo_data(session_factory, password="pw")
     acts, env = SessionActivities(session_factory), ActivityEnvironment()
-    snap, stop, _ = _authorized_and_priced(acts, env, "ACME-DEPOT-01", "NL-TNM-C00122045-K")
+    snap, start, stop, _ = _authorized_and_priced(
+        acts, env, "ACME-DEPOT-01", "NL-TNM-C00122045-K")
     untariffed = replace(snap, tariff=None)  # Invalid: a refusal, not a glitch
     result = env.run(acts.settle_session, SettleInput(
-        snapshot=untariffed, stop=stop, priced=None, split=None,
-        price=_price_input(untariffed, stop)))
+        snapshot=untariffed, stop=stop, priced=None, split=None, start=start))
     assert "pricing_failed" in result.flags
     assert (result.consumer_price_cents, result.energy_wh) == (0, 23_456 - 1_000)
     empty = SessionSplit(category=snap.category)

@@ -1,17 +1,19 @@
 """The ingest writer's batched statements: status reports of many chargers in one
 batch go in as one executemany, and what one row count cannot tell (a connector
 the charging point did not have, a report older than the one held) is decided
-per item."""
+per item. A slow batch is logged with what it held."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
 from db import ocpp_messages
-from db.models import Connector, ConnectorStatusHistory
+from db.base import utcnow
+from db.models import Connector, ConnectorStatusHistory, OcppNode
 from ocpp_ingest.writer import DbWriter
 from tests.ocpp.support import pre_approve, rows
 
@@ -65,3 +67,17 @@ async def test_one_batch_of_status_reports_sets_each_connector_once_and_keeps_ev
         (b, 2): ("Preparing", T0),
     }
     assert len(rows(session_factory, select(ConnectorStatusHistory))) == 4
+
+
+async def test_a_slow_batch_is_logged_with_what_it_held(session_factory, caplog):
+    writer = DbWriter(session_factory, flush_rows=50, flush_ms=50, slow_batch_ms=0)
+    writer.start()
+    now = utcnow()
+    nodes = [{"node_id": f"slow-{i}", "alive_until": now, "started_at": now} for i in (1, 2)]
+    try:
+        with caplog.at_level(logging.WARNING, logger="ocpp_ingest.writer"):
+            await asyncio.gather(writer.insert_rows(OcppNode, nodes), writer.run(lambda s: None))
+    finally:
+        await writer.stop()
+    (line,) = [r.getMessage() for r in caplog.records if "slow write" in r.getMessage()]
+    assert "for a batch of 2 rows of OcppNode, 1 <lambda>" in line

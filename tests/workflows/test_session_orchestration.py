@@ -72,9 +72,10 @@ class FakeSessionActivities:
             self._record("settle_session", data)
             priced = data.priced
             if priced is None:  # it prices itself (patch price-in-settle), as the real one
-                energy = data.price.meter_stop_wh - data.price.meter_start_wh
+                start_wh, stop_wh = data.start.meter_start_wh, data.stop.meter_stop_wh
+                energy = stop_wh - start_wh
                 priced = (
-                    PricedResult.unpriced(data.price.meter_start_wh, data.price.meter_stop_wh)
+                    PricedResult.unpriced(start_wh, stop_wh)
                     if self.pricing_fails
                     else PricedResult(energy_wh=energy, consumer_price_cents=energy // 10,
                                       total_excl_vat="0")
@@ -114,10 +115,9 @@ async def test_each_step_gets_what_the_step_before_it_decided(temporal_client, t
     assert "price_session" not in fakes.calls and "split_payout" not in fakes.calls
     [settle_input] = fakes.calls["settle_session"]
     assert settle_input.priced is None and settle_input.split is None
-    price = settle_input.price
-    assert (price.started_at, price.stopped_at) == (STARTED, STOPPED)
-    assert (price.meter_start_wh, price.meter_stop_wh) == (1_000, 21_000)
-    assert price.snapshot == settle_input.snapshot
+    start, stop = settle_input.start, settle_input.stop
+    assert (start.started_at, stop.stopped_at) == (STARTED, STOPPED)
+    assert (start.meter_start_wh, stop.meter_stop_wh) == (1_000, 21_000)
     assert settle_input.snapshot.category == "reimbursed"
     assert settle_input.snapshot.compensation_per_kwh == "0.25"
     assert settle_input.snapshot.workflow_id == result.workflow_id
